@@ -1,0 +1,168 @@
+"""Configuration: defaults that run, a TOML file (GRIDBOT_CONFIG) over them, GRIDBOT_* variables over both.
+
+Every duration is given as seconds (a number) or text such as "90s", "15m", "2h", "3d", "1h30m".
+The config is read once at start and passed down; nothing reads the environment later.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any, Mapping
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)")
+_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says which key and why."""
+
+
+def parse_duration(value: Any, key: str = "duration") -> timedelta:
+    if isinstance(value, bool):
+        raise ConfigError(f"{key}: expected a duration, got {value!r}")
+    if isinstance(value, (int, float)):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if re.fullmatch(r"\d+(\.\d+)?", text):
+            return timedelta(seconds=float(text))
+        parts = _DURATION.findall(text)
+        if parts and re.fullmatch(r"(\s*\d+(\.\d+)?\s*[dhms])+\s*", text):
+            return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
+    raise ConfigError(f"{key}: cannot read {value!r} as a duration (e.g. 90s, 15m, 2h, 3d)")
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """Time allowed to sign for and to resolve a ticket of one limit class."""
+    accept: timedelta
+    resolve: timedelta
+    working_time: bool = True       # count working days (and office hours, if set) rather than natural time
+
+
+DEFAULT_LIMITS = {
+    # After Henan's 12345 rules: sign for within 24 h; handle in 3/5/10 working days; emergencies in 2 h.
+    "consult": TimeLimit(timedelta(hours=24), timedelta(days=3)),
+    "help": TimeLimit(timedelta(hours=24), timedelta(days=5)),
+    "complaint": TimeLimit(timedelta(hours=24), timedelta(days=10)),
+    "urgent": TimeLimit(timedelta(minutes=30), timedelta(hours=2), working_time=False),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    telegram_token: str = ""
+    telegram_base_url: str = ""
+    telegram_base_file_url: str = ""
+    db_path: str = "var/gridbot.db"
+    org_path: str = ""                  # empty: the bundled demo district
+    timezone: str = "Asia/Shanghai"
+    lexicon_path: str = ""              # a learned or hand-written lexicon
+    lexicon_mode: str = "merge"         # "merge" with the default taxonomy, or "replace" it
+    limits: Mapping[str, TimeLimit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    office_hours: str = ""              # e.g. "08:30-17:30"; empty = whole working days
+    extra_holidays: tuple[str, ...] = ()
+    extra_workdays: tuple[str, ...] = ()
+    reminder_lead: timedelta = timedelta(hours=2)
+    sweep_interval: timedelta = timedelta(seconds=60)
+    supervision_after: timedelta = timedelta(hours=24)    # overdue this long → 督办 one level higher
+    digest_threshold: int = 3                             # more alerts than this to one person → one digest
+    briefing_time: time = time(8, 0)
+    weekly_briefing_day: int = 0                          # Monday
+    auto_close_after: timedelta = timedelta(days=7)
+    bind_code_ttl: timedelta = timedelta(days=7)
+    bind_attempts_per_hour: int = 5
+    tickets_per_hour: int = 10
+    patrol_cycle_urban: timedelta = timedelta(days=45)
+    patrol_cycle_rural: timedelta = timedelta(days=30)
+    outbox_interval: timedelta = timedelta(seconds=1)
+    rate_limiter: bool = True
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = 8080
+    log_level: str = "INFO"
+    bot_username: str = "gridbot_sandbox_bot"   # for t.me deep links in bind codes
+
+    @property
+    def file_base_url(self) -> str:
+        """PTB base_file_url: explicit, or derived from the base URL (…/bot → …/file/bot)."""
+        if self.telegram_base_file_url:
+            return self.telegram_base_file_url
+        if self.telegram_base_url:
+            base = self.telegram_base_url.rstrip("/")
+            head, _, tail = base.rpartition("/")
+            return f"{head}/file/{tail}" if head else f"{base}/file"
+        return "https://api.telegram.org/file/bot"
+
+
+_ENV = {
+    "GRIDBOT_TELEGRAM_TOKEN": "telegram_token",
+    "GRIDBOT_TELEGRAM_BASE_URL": "telegram_base_url",
+    "GRIDBOT_TELEGRAM_BASE_FILE_URL": "telegram_base_file_url",
+    "GRIDBOT_DB": "db_path",
+    "GRIDBOT_ORG": "org_path",
+}
+_DURATIONS = {f.name for f in fields(Config) if f.type == "timedelta"}
+_INTS = {f.name for f in fields(Config) if f.type == "int"}
+
+
+def _limits(raw: Mapping[str, Any]) -> dict[str, TimeLimit]:
+    limits = dict(DEFAULT_LIMITS)
+    for name, spec in raw.items():
+        if not isinstance(spec, Mapping):
+            raise ConfigError(f"limits.{name}: expected a table with accept and resolve")
+        base = limits.get(name, DEFAULT_LIMITS["help"])
+        limits[name] = TimeLimit(
+            accept=parse_duration(spec.get("accept", base.accept.total_seconds()), f"limits.{name}.accept"),
+            resolve=parse_duration(spec.get("resolve", base.resolve.total_seconds()), f"limits.{name}.resolve"),
+            working_time=bool(spec.get("working_time", base.working_time)),
+        )
+    return limits
+
+
+def from_mapping(raw: Mapping[str, Any], base: Config | None = None) -> Config:
+    """Build a Config from a flat mapping (the TOML file's keys); unknown keys are refused."""
+    base = base or Config()
+    known = {f.name for f in fields(Config)}
+    changes: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(f"unknown setting {key!r}")
+        if key in _DURATIONS:
+            changes[key] = parse_duration(value, key)
+        elif key in _INTS:
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ConfigError(f"{key}: expected a whole number, got {value!r}")
+            changes[key] = value
+        elif key == "limits":
+            changes[key] = _limits(value)
+        elif key == "briefing_time":
+            try:
+                changes[key] = time.fromisoformat(str(value))
+            except ValueError as exc:
+                raise ConfigError(f"briefing_time: expected HH:MM, got {value!r}") from exc
+        elif key in ("extra_holidays", "extra_workdays"):
+            changes[key] = tuple(str(v) for v in value)
+        elif key == "rate_limiter":
+            changes[key] = bool(value)
+        else:
+            changes[key] = str(value)
+    return replace(base, **changes)
+
+
+def load(env: Mapping[str, str] | None = None) -> Config:
+    """Defaults, then the TOML file named by GRIDBOT_CONFIG, then the GRIDBOT_* variables."""
+    env = os.environ if env is None else env
+    config = Config()
+    path = env.get("GRIDBOT_CONFIG")
+    if path:
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"GRIDBOT_CONFIG {path}: {exc}") from exc
+        config = from_mapping(raw.get("gridbot", raw), config)
+    overrides = {attr: env[name] for name, attr in _ENV.items() if env.get(name)}
+    return replace(config, **overrides)
