@@ -1,0 +1,153 @@
+"""The composition root: builds the services and the python-telegram-bot Application, and runs them.
+
+Only this module (and the CLI) wires Telegram to the application; everything else in bot/ is
+channel-free.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+from dataclasses import replace
+from pathlib import Path
+
+from telegram import BotCommand, Update
+from telegram.ext import AIORateLimiter, Application, ContextTypes
+
+from bot import jobs
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.org_import import import_org
+from bot.services.deps import Deps
+from bot.sla import WorkCalendar
+from handlers import render, router
+from handlers.common import GridContext
+from handlers.delivery import OutboxSender
+from nlp.classifier import Classifier
+from nlp.lexicon import default_lexicon, load_lexicon, merge_lexicons
+from nlp.locator import Locator
+from nlp.tokenizer import Tokenizer
+from storage import org
+from storage.db import Database
+
+log = logging.getLogger("gridbot")
+SANDBOX_TOKEN = "123456789:SANDBOX-gridbot-local-token-000000"
+
+
+def build_lexicon(config: Config):
+    lexicon = default_lexicon()
+    if config.lexicon_path:
+        learned = load_lexicon(config.lexicon_path)
+        lexicon = learned if config.lexicon_mode == "replace" else merge_lexicons(learned, lexicon)
+    return lexicon
+
+
+async def build_deps(config: Config, clock: Clock | None = None, db: Database | None = None) -> Deps:
+    """Open the database (loading the org file if it is empty) and build the classifier and locator."""
+    clock = clock or SystemClock()
+    db = db or await Database.open(config.db_path)
+    async with db.read() as tx:
+        empty = not await org.all_units(tx)
+    if empty:
+        from bot.demo import demo_org_path
+        await import_org(db, config.org_path or demo_org_path(), clock=clock, config=config)
+    lexicon = build_lexicon(config)
+    deps = Deps(db=db, clock=clock, config=config, lexicon=lexicon, classifier=None,
+                calendar=WorkCalendar.from_config(config))
+    await refresh_places(deps)
+    render.set_timezone(config.timezone)
+    return deps
+
+
+async def refresh_places(deps: Deps) -> None:
+    """Rebuild the locator and the tokenizer's place words from the org tree."""
+    async with deps.db.read() as tx:
+        aliases = await org.aliases(tx)
+        deps.boundaries = await org.boundaries(tx)
+    deps.locator = Locator(aliases)
+    deps.classifier = Classifier(deps.lexicon, Tokenizer(alias for alias, _ in aliases))
+
+
+def build_application(config: Config, deps: Deps) -> Application:
+    builder = (Application.builder().token(config.telegram_token or SANDBOX_TOKEN)
+               .context_types(ContextTypes(context=GridContext)).concurrent_updates(False))
+    if config.telegram_base_url:
+        builder = builder.base_url(config.telegram_base_url).base_file_url(config.file_base_url)
+    if config.rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+    application = builder.build()
+    application.bot_data["deps"] = deps
+    sender = OutboxSender(deps, application.bot)
+    application.bot_data["sender"] = sender
+    deps.on_outbox = sender.wake
+    router.register(application)
+    return application
+
+
+async def start(application: Application) -> None:
+    """Initialise, start handlers and the outbox sender, begin polling."""
+    await application.initialize()
+    await application.bot.set_my_commands([BotCommand(n, d) for n, d in render.COMMANDS["resident"]])
+    await application.start()
+    jobs.schedule(application.job_queue, application.bot_data["deps"])
+    sender: OutboxSender = application.bot_data["sender"]
+    application.bot_data["sender_task"] = asyncio.create_task(sender.run(), name="outbox")
+    await application.updater.start_polling(poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES)
+
+
+async def stop(application: Application) -> None:
+    """Stop polling, let running handlers and the outbox batch finish, close the database."""
+    if application.updater.running:
+        await application.updater.stop()
+    sender: OutboxSender = application.bot_data["sender"]
+    sender.stop()
+    task = application.bot_data.get("sender_task")
+    if task is not None:
+        with suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 10)
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    await application.bot_data["deps"].db.close()
+
+
+async def bind_demo_accounts(deps: Deps) -> None:
+    """Sandbox only: log the demo chat users in as the demo staff."""
+    from bot.demo import DEMO_ACCOUNTS
+    async with deps.db.transaction() as tx:
+        for chat_id, phone in DEMO_ACCOUNTS.items():
+            person = await org.staff_by_phone(tx, phone) if phone else None
+            if person is not None and person["chat_id"] is None and await org.staff_by_chat(tx, chat_id) is None:
+                await org.bind_staff(tx, person["id"], chat_id)
+
+
+async def serve(config: Config) -> None:
+    """`gridbot run`: on Telegram with a token; otherwise against the local sandbox with the demo district."""
+    sandbox = None
+    if not config.telegram_token and not config.telegram_base_url:
+        from bot.demo import DEMO_USERS
+        from bot.sandbox.server import FakeBotApi
+        sandbox = FakeBotApi(users=DEMO_USERS)
+        await sandbox.start(config.sandbox_host, config.sandbox_port)
+        config = replace(config, telegram_base_url=sandbox.bot_api_url, telegram_base_file_url=sandbox.file_url,
+                         rate_limiter=False)
+    deps = await build_deps(config)
+    if sandbox is not None:
+        await bind_demo_accounts(deps)
+    application = build_application(config, deps)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    await start(application)
+    if sandbox is not None:
+        print(f"GridBot sandbox: open {sandbox.page_url} in your browser", flush=True)
+    else:
+        print(f"GridBot running as @{application.bot.username}", flush=True)
+    try:
+        await stopping.wait()
+    finally:
+        await stop(application)
+        if sandbox is not None:
+            await sandbox.stop()

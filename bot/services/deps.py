@@ -1,0 +1,55 @@
+"""What every use case needs, built once by the composition root, and who is acting."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.clock import Clock, iso
+from bot.config import Config
+from bot.sla import WorkCalendar
+from nlp.classifier import Classifier
+from nlp.lexicon import Lexicon
+from nlp.locator import Locator
+from storage.db import Database
+
+
+@dataclass
+class Deps:
+    db: Database
+    clock: Clock
+    config: Config
+    lexicon: Lexicon
+    classifier: Classifier
+    calendar: WorkCalendar
+    locator: Locator = field(default_factory=lambda: Locator(()))
+    boundaries: dict = field(default_factory=dict)
+    on_outbox: object = None          # callable(): wakes the sender after a commit that queued messages
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def now_iso(self) -> str:
+        return iso(self.clock.now())
+
+    def category_name(self, code: str) -> str:
+        category = self.lexicon.categories.get(code)
+        return category.name if category else code
+
+    def wake_outbox(self) -> None:
+        if callable(self.on_outbox):
+            self.on_outbox()
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str                 # "resident" | "staff"
+    id: int
+    chat_id: int
+    role: str                 # "resident" | "worker" | "handler" | "supervisor" | "admin"
+    unit_id: int | None = None
+    name: str = ""
+    unit_name: str = ""
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == "staff"

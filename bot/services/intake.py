@@ -1,0 +1,239 @@
+"""A resident reports a problem: a draft to confirm (category, place), then a ticket routed to a grid.
+
+The draft lives in the database, so a report being confirmed survives a restart; submitting
+deletes it in the same transaction that creates the ticket, so a double-tapped 提交 makes one ticket.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from datetime import timedelta
+
+from bot.clock import iso
+from bot.services import notify
+from bot.services.deps import Actor, Deps
+from bot.services.errors import InvalidInput, NotFound, RateLimited, Stale
+from bot.services.views import card, mask_name
+from bot.sla import deadlines, limit_for
+from nlp.classifier import OTHER
+from nlp.locator import locate_point
+from storage import org, residents, tickets
+
+MAX_TEXT = 2000          # a report longer than this is refused politely (Telegram allows 4096)
+_MEANINGFUL = re.compile(r"[\w\u4e00-\u9fff]")
+
+
+def clean_text(text: str | None) -> str:
+    text = unicodedata.normalize("NFC", (text or "")).replace("\x00", "").strip()
+    if not text:
+        raise InvalidInput("empty")
+    if not _MEANINGFUL.search(text):
+        raise InvalidInput("no_content")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput("too_long", limit=MAX_TEXT)
+    return text
+
+
+async def _place(tx, deps: Deps, text: str) -> dict:
+    match = deps.locator.locate(text)
+    if match is None:
+        return {"unit_id": None, "place": ""}
+    unit = await org.unit_by_code(tx, match.unit_code)
+    return {"unit_id": unit["id"] if unit else None, "place": match.alias}
+
+
+async def start(deps: Deps, actor: Actor, text: str | None, photo: str | None = None) -> dict:
+    """Classify and locate a new report; store it as the resident's draft and return the draft."""
+    text = clean_text(text)
+    result = deps.classifier.classify(text)
+    # "other" is a fallback, not an answer: the resident confirms it among the best candidates.
+    confident = result.confident and result.category != OTHER
+    draft = {
+        "key": secrets.token_hex(3),          # ties the draft's buttons to this draft, not a later one
+        "text": text, "category": result.category, "confidence": round(result.confidence, 3),
+        "confident": confident, "keywords": list(result.keywords), "priority": result.priority,
+        "urgent_words": list(result.urgent_words),
+        "candidates": [code for code, _ in result.candidates][:3],
+        "photo": photo, "latitude": None, "longitude": None,
+    }
+    async with deps.db.transaction() as tx:
+        draft.update(await _place(tx, deps, text))
+        draft["step"] = "category" if not confident else ("location" if draft["unit_id"] is None else "confirm")
+        await residents.put_draft(tx, actor.chat_id, draft, deps.now_iso())
+        return await _view(tx, deps, draft)
+
+
+async def _view(tx, deps: Deps, draft: dict) -> dict:
+    """The draft plus names for rendering."""
+    unit = await org.unit(tx, draft["unit_id"]) if draft.get("unit_id") else None
+    return {**draft, "category_name": deps.category_name(draft["category"]),
+            "candidate_names": [(c, deps.category_name(c)) for c in draft.get("candidates", [])],
+            "unit_name": unit["name"] if unit else "", "unit_kind": unit["kind"] if unit else ""}
+
+
+async def _update(deps: Deps, actor: Actor, change) -> dict:
+    async with deps.db.transaction() as tx:
+        draft = await residents.get_draft(tx, actor.chat_id)
+        if draft is None:
+            raise Stale("no_draft")
+        await change(tx, draft)
+        if draft["step"] != "confirm":
+            draft["step"] = "location" if draft.get("unit_id") is None else "confirm"
+        await residents.put_draft(tx, actor.chat_id, draft, deps.now_iso())
+        return await _view(tx, deps, draft)
+
+
+async def current(deps: Deps, actor: Actor) -> dict | None:
+    async with deps.db.read() as tx:
+        draft = await residents.get_draft(tx, actor.chat_id)
+        return await _view(tx, deps, draft) if draft else None
+
+
+async def choose_category(deps: Deps, actor: Actor, code: str) -> dict:
+    if code not in deps.lexicon.categories:
+        raise InvalidInput("category")
+
+    async def change(tx, draft):
+        draft["category"] = code
+        draft["confident"] = True
+        if draft["step"] == "category":
+            draft["step"] = "location"
+    return await _update(deps, actor, change)
+
+
+async def ask_category(deps: Deps, actor: Actor) -> dict:
+    async def change(tx, draft):
+        draft["step"] = "category"
+        draft["candidates"] = list(deps.lexicon.categories)
+    return await _update(deps, actor, change)
+
+
+async def ask_location(deps: Deps, actor: Actor) -> dict:
+    async def change(tx, draft):
+        draft["step"] = "location"
+        draft["unit_id"] = draft.get("unit_id")
+    draft = await _update(deps, actor, change)
+    draft["step"] = "location"
+    return draft
+
+
+async def choose_unit(deps: Deps, actor: Actor, unit_id: int) -> dict:
+    async def change(tx, draft):
+        unit = await org.unit(tx, unit_id)
+        if unit is None or unit["kind"] not in ("grid", "community"):
+            raise InvalidInput("unit")
+        draft["unit_id"], draft["place"], draft["step"] = unit_id, unit["name"], "confirm"
+    return await _update(deps, actor, change)
+
+
+async def give_address(deps: Deps, actor: Actor, text: str) -> dict:
+    """The resident typed where it is; an address we cannot place keeps the draft waiting."""
+    text = clean_text(text)
+
+    async def change(tx, draft):
+        place = await _place(tx, deps, text)
+        if place["unit_id"] is None:
+            raise InvalidInput("address_unknown")
+        draft.update(place)
+        draft["address"] = text
+        draft["step"] = "confirm"
+    return await _update(deps, actor, change)
+
+
+async def give_point(deps: Deps, actor: Actor, latitude: float, longitude: float) -> dict:
+    async def change(tx, draft):
+        draft["latitude"], draft["longitude"] = latitude, longitude
+        code = locate_point(latitude, longitude, deps.boundaries)
+        unit = await org.unit_by_code(tx, code) if code else None
+        if unit is None:
+            raise InvalidInput("point_outside")
+        draft["unit_id"], draft["place"], draft["step"] = unit["id"], unit["name"], "confirm"
+    return await _update(deps, actor, change)
+
+
+async def add_photo(deps: Deps, actor: Actor, file_id: str) -> dict:
+    async def change(tx, draft):
+        draft["photo"] = file_id
+    return await _update(deps, actor, change)
+
+
+async def cancel(deps: Deps, actor: Actor) -> bool:
+    async with deps.db.transaction() as tx:
+        return await residents.delete_draft(tx, actor.chat_id)
+
+
+async def communities(deps: Deps) -> list[dict]:
+    async with deps.db.read() as tx:
+        return await org.units_by_kind(tx, "community")
+
+
+async def submit(deps: Deps, actor: Actor) -> dict:
+    """Turn the draft into a ticket; returns the ticket card plus who it went to."""
+    now = deps.now()
+    async with deps.db.transaction() as tx:
+        draft = await residents.get_draft(tx, actor.chat_id)
+        if draft is None:
+            raise Stale("no_draft")
+        since = iso(now - timedelta(hours=1))
+        if await tickets.count_recent_of_resident(tx, actor.id, since) >= deps.config.tickets_per_hour:
+            raise RateLimited("tickets", limit=deps.config.tickets_per_hour)
+        ticket = await create_ticket(tx, deps, draft, resident_id=actor.id)
+        await residents.delete_draft(tx, actor.chat_id)
+        view = await card(tx, deps, ticket, reveal=True)
+        workers = await org.staff_of_unit(tx, ticket["unit_id"]) if ticket["unit_id"] else []
+        view["workers"] = [mask_name(w["name"]) for w in workers if w["role"] in ("worker", "handler")]
+    deps.wake_outbox()
+    return view
+
+
+async def create_ticket(tx, deps: Deps, draft: dict, resident_id: int | None = None,
+                        reporter_staff_id: int | None = None, actor: Actor | None = None) -> dict:
+    """Insert a ticket, its submit event, and tell its unit; shared by reports and whistles."""
+    now = deps.now()
+    category = deps.lexicon.categories.get(draft["category"])
+    limit = limit_for(deps.config, category.limit if category else "help", draft["priority"])
+    due = deadlines(now, limit, deps.calendar)
+    grid_id, unit_id = None, draft.get("unit_id")
+    unit = await org.unit(tx, unit_id) if unit_id else None
+    if unit and unit["kind"] == "grid":
+        grid_id = unit_id
+    elif unit is None:
+        districts = await org.units_by_kind(tx, "district")
+        unit_id = districts[0]["id"] if districts else None      # nobody knows where: the district's queue
+    local_day = now.astimezone(deps.calendar.tz).strftime("%Y%m%d")
+    number = f"GD{local_day}-{await tickets.next_number(tx, local_day):04d}"
+    ticket_id = await tickets.insert(
+        tx, number=number, resident_id=resident_id, reporter_staff_id=reporter_staff_id, text=draft["text"],
+        category=draft["category"], priority=draft["priority"], grid_id=grid_id, unit_id=unit_id,
+        place=draft.get("place") or draft.get("address") or "", latitude=draft.get("latitude"),
+        longitude=draft.get("longitude"), photo=draft.get("photo"), confidence=draft.get("confidence", 0),
+        keywords=draft.get("keywords", ()), now=iso(now), accept_due=iso(due.accept_due),
+        resolve_due=iso(due.resolve_due))
+    await tickets.add_event(tx, ticket_id, iso(now), "submit", actor.kind if actor else "resident",
+                            actor.id if actor else resident_id, actor.role if actor else "resident",
+                            None, "pending", data={"keywords": draft.get("keywords", [])})
+    ticket = await tickets.get(tx, ticket_id)
+    await route(tx, deps, ticket)
+    return ticket
+
+
+async def route(tx, deps: Deps, ticket: dict) -> None:
+    """Offer a ticket to the people of the unit it waits at: handlers sign for it, supervisors dispatch it."""
+    unit = await org.unit(tx, ticket["unit_id"]) if ticket["unit_id"] else None
+    if unit is None:
+        return
+    if unit["kind"] in ("grid", "department"):
+        await notify.staff_of_unit(tx, deps, ticket, "new_ticket")
+        if ticket["priority"] == "urgent":
+            await notify.supervisors_above(tx, deps, ticket, "urgent_alert")
+    else:
+        await notify.staff_of_unit(tx, deps, ticket, "queue_item")
+
+
+async def find_ticket(deps: Deps, number_or_id: str) -> dict:
+    async with deps.db.read() as tx:
+        ticket = await tickets.by_number(tx, number_or_id.strip().upper())
+    if ticket is None:
+        raise NotFound("ticket")
+    return ticket

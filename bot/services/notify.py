@@ -1,0 +1,73 @@
+"""What to tell whom: outbox rows written in the same transaction as the change.
+
+Each row names a kind and carries a snapshot payload; the channel renders it (Chinese text and
+buttons) when it sends, so the domain knows nothing of Telegram.
+"""
+from __future__ import annotations
+
+from bot.services.deps import Deps
+from bot.services.views import card
+from storage import org, outbox
+from storage.db import Tx
+
+
+async def _resident_chats(tx: Tx, ticket: dict) -> list[int]:
+    """The reporter and the reporters of duplicates merged into this ticket."""
+    rows = await tx.all(
+        "SELECT DISTINCT r.chat_id FROM residents r JOIN tickets t ON t.resident_id = r.id "
+        "WHERE (t.id = :id OR t.merged_into = :id) AND r.chat_id IS NOT NULL", {"id": ticket["id"]})
+    return [r["chat_id"] for r in rows]
+
+
+async def _send(tx: Tx, deps: Deps, chat_ids, kind: str, payload: dict, ticket_id: int | None) -> int:
+    now = deps.now_iso()
+    count = 0
+    for chat_id in dict.fromkeys(chat_ids):
+        if chat_id is not None:
+            await outbox.enqueue(tx, chat_id, kind, payload, now, ticket_id)
+            count += 1
+    return count
+
+
+async def resident(tx: Tx, deps: Deps, ticket: dict, event: str, **extra) -> None:
+    """Tell the resident (and followers) of a change that matters to them."""
+    payload = {"event": event, "ticket": await card(tx, deps, ticket, reveal=True), **extra}
+    await _send(tx, deps, await _resident_chats(tx, ticket), "resident_update", payload, ticket["id"])
+
+
+async def staff_of_unit(tx: Tx, deps: Deps, ticket: dict, kind: str, unit_id: int | None = None, **extra) -> int:
+    """Every bound staff member of the unit (grid workers, department handlers or supervisors)."""
+    unit_id = unit_id or ticket["unit_id"]
+    people = await org.staff_of_unit(tx, unit_id) if unit_id else []
+    payload = {"ticket": await card(tx, deps, ticket, reveal=False), **extra}
+    return await _send(tx, deps, [p["chat_id"] for p in people], kind, payload, ticket["id"])
+
+
+async def staff_member(tx: Tx, deps: Deps, ticket: dict, staff_id: int | None, kind: str, **extra) -> None:
+    person = await org.staff(tx, staff_id) if staff_id else None
+    if person and person["chat_id"]:
+        payload = {"ticket": await card(tx, deps, ticket, reveal=True), **extra}
+        await _send(tx, deps, [person["chat_id"]], kind, payload, ticket["id"])
+
+
+async def supervisors_above(tx: Tx, deps: Deps, ticket: dict, kind: str, unit_id: int | None = None,
+                            levels: int = 1, **extra) -> int:
+    """Supervisors of the nearest `levels` supervising units above `unit_id` (default: the ticket's unit)."""
+    start = unit_id or ticket["unit_id"] or ticket["grid_id"]
+    if start is None:
+        return 0
+    chain = [u for u in await org.ancestors(tx, start) if u["kind"] in ("community", "street", "district")]
+    sent = 0
+    for unit in chain[:levels]:
+        sent += await staff_of_unit(tx, deps, ticket, kind, unit_id=unit["id"], **extra)
+    return sent
+
+
+async def edit_offers(tx: Tx, deps: Deps, ticket: dict, taken_by: str, taker_chat: int) -> None:
+    """Change the other workers' 'new ticket' messages to say who took it."""
+    for row in await outbox.sent_messages(tx, ticket["id"], "new_ticket"):
+        if row["chat_id"] == taker_chat:
+            continue
+        await outbox.enqueue(tx, row["chat_id"], "offer_taken",
+                             {"message_id": row["message_id"], "number": ticket["number"], "taken_by": taken_by},
+                             deps.now_iso(), ticket["id"])

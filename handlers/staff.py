@@ -1,0 +1,126 @@
+"""Grid workers' and department handlers' chat: sign for, return, progress, resolve, escalate, extend, whistle."""
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from telegram import Update
+
+from bot.services import handling, inputs
+from bot.services.errors import InvalidInput, ServiceError
+from handlers import render
+from handlers.common import GridContext, edit_or_reply, refuse, reply
+
+# Buttons that need a text answer first: the prompt is shown, the next text completes the action.
+ASKS = {"ret", "note", "res", "esc", "ext"}
+
+
+async def tasks(update: Update, context: GridContext) -> None:
+    """Lists my open tickets by deadline."""
+    try:
+        cards = await handling.tasks(context.deps, context.actor)
+    except ServiceError as exc:
+        await refuse(update, exc)
+        return
+    await reply(update, render.tasks_list(cards))
+    for card in cards[:10]:
+        markup = render.work_keyboard(card["id"]) if card["state"] == "accepted" else render.offer_keyboard(card["id"])
+        await reply(update, render.ticket_for_staff(card, render.STATE_NAMES[card["state"]]), markup)
+
+
+async def whistle(update: Update, context: GridContext) -> None:
+    """吹哨: reports a hazard found on patrol as an urgent ticket."""
+    text = " ".join(context.args or [])
+    if not text:
+        if context.actor.role != "worker":
+            await refuse(update, InvalidInput("forbidden"))
+            return
+        await inputs.expect(context.deps, context.actor.chat_id, "whistle")
+        await reply(update, render.PROMPTS["whistle"])
+        return
+    await _whistle(update, context, text)
+
+
+async def _whistle(update: Update, context: GridContext, text: str) -> None:
+    try:
+        view = await handling.whistle(context.deps, context.actor, text)
+    except ServiceError as exc:
+        await refuse(update, exc)
+        return
+    await reply(update, render.done("whistle", view))
+
+
+async def on_ticket_button(update: Update, context: GridContext, action: str, ticket_id: int, arg: str) -> None:
+    query = update.callback_query
+    deps, actor = context.deps, context.actor
+    try:
+        if action == "acc":
+            view = await handling.accept(deps, actor, ticket_id)
+            await query.answer("签收成功")
+            await edit_or_reply(update, render.ticket_for_staff(view, "办理中"), render.work_keyboard(ticket_id))
+            return
+        if action in ASKS:
+            await _check_may(deps, actor, action, ticket_id)
+            await inputs.expect(deps, actor.chat_id, action, ticket_id)
+            await query.answer()
+            await reply(update, render.PROMPTS[action])
+            return
+        raise ValueError(action)
+    except ServiceError as exc:
+        await refuse(update, exc)
+
+
+async def _check_may(deps, actor, action: str, ticket_id: int) -> None:
+    """Refuse before asking for text the actor could not use anyway."""
+    from bot.services import policy
+    from bot.services.transitions import load
+    async with deps.db.read() as tx:
+        ticket = await load(tx, ticket_id)
+        if action == "ret" and ticket["state"] == "pending":
+            policy.require_handler_of_unit(actor, ticket)
+        elif action == "esc" and actor.role == "supervisor":
+            await policy.require_supervisor_of(tx, actor, ticket)
+        elif action == "esc" and ticket["state"] == "pending":
+            policy.require_handler_of_unit(actor, ticket)
+        else:
+            policy.require_assignee(actor, ticket)
+        from bot.services.errors import Stale
+        if ticket["state"] not in ("pending", "accepted") or (action in ("note", "res", "ext") and ticket["state"] != "accepted"):
+            raise Stale("state")
+
+
+def _parse_extension(text: str, tz) -> tuple[datetime, str]:
+    head, _, reason = text.strip().partition(" ")
+    try:
+        day = datetime.strptime(head, "%Y-%m-%d").date()
+    except ValueError as exc:
+        raise InvalidInput("extension_date") from exc
+    return datetime.combine(day, time(18, 0), tz), reason.strip()
+
+
+async def on_answer(update: Update, context: GridContext, awaiting: dict, text: str) -> None:
+    """Completes the action whose prompt this text answers."""
+    deps, actor = context.deps, context.actor
+    what, ticket_id = awaiting["what"], awaiting.get("ticket_id")
+    try:
+        if what == "ret":
+            view = await handling.return_ticket(deps, actor, ticket_id, text)
+        elif what == "note":
+            view = await handling.note(deps, actor, ticket_id, text)
+        elif what == "res":
+            view = await handling.resolve(deps, actor, ticket_id, text)
+        elif what == "esc":
+            view = await handling.escalate(deps, actor, ticket_id, text)
+        elif what == "ext":
+            due, reason = _parse_extension(text, deps.calendar.tz)
+            view = await handling.request_extension(deps, actor, ticket_id, due, reason)
+        elif what == "whistle":
+            await _whistle(update, context, text)
+            return
+        else:
+            return
+    except ServiceError as exc:
+        if isinstance(exc, InvalidInput):
+            await inputs.expect(deps, actor.chat_id, what, ticket_id)   # ask again, keep the question
+        await refuse(update, exc)
+        return
+    await reply(update, render.done(what, view))

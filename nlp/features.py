@@ -1,0 +1,50 @@
+"""Features shared by training and classification: filtered tokens and their adjacent n-grams.
+
+A token is dropped when it is whitespace, punctuation, a bare number or a stop word; n-grams
+join adjacent kept tokens without a space ("下水道" + "堵" -> "下水道堵").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+STOP_WORDS = frozenset(
+    "的 地 得 了 吗 呢 啊 吧 呀 哦 嘛 么 哈 啦 嗯 哎 呐 喔 着 过 是 和 与 及 或 等 也 都 就 还 又 很 "
+    "我 你 他 她 它 我们 你们 他们 她们 咱们 大家 自己 这 那 这个 那个 这些 那些 这里 那里 这样 那样 "
+    "请 您 一个 一些 什么 怎么 怎么办 如何 为什么 哪里 并 而 则 但 但是 而且 因为 所以 如果 "
+    "以及 其 之 于 将 已 已经 该 各 每 某 本 此 能 能否 可以 可 要 会 想 应该 希望 "
+    "谢谢 你好 您好 麻烦 一下 现在 目前 今天 昨天 请问".split()
+)
+
+
+def _is_noise(token: str) -> bool:
+    return not any(ch.isalpha() for ch in token)
+
+
+_noise_cache: dict[str, bool] = {}
+
+
+def keep(token: str) -> bool:
+    """True when a token carries content (not punctuation, space, number or stop word)."""
+    noise = _noise_cache.get(token)
+    if noise is None:
+        noise = token in STOP_WORDS or _is_noise(token)
+        if len(_noise_cache) < 200_000:
+            _noise_cache[token] = noise
+    return not noise
+
+
+def content_tokens(tokens: Iterable[str]) -> list[str]:
+    """The tokens that carry content, in order."""
+    return [t for t in tokens if keep(t)]
+
+
+def extract(tokens: Iterable[str], ngram: int) -> set[str]:
+    """Distinct features: content tokens and n-grams (2..ngram) of adjacent content tokens."""
+    kept = content_tokens(tokens)
+    feats = set(kept)
+    if ngram >= 2:
+        feats.update(map(str.__add__, kept, kept[1:]))
+    if ngram >= 3:
+        feats.update(a + b + c for a, b, c in zip(kept, kept[1:], kept[2:]))
+    return feats

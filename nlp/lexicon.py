@@ -1,0 +1,133 @@
+"""Keyword lexicons: categories with weighted keywords, urgent words and the confidence rule.
+
+A lexicon lives in a TOML file a person can read and edit:
+
+    [lexicon]                       # urgent words and the confidence rule
+    urgent_words = ["燃气泄漏", ...]
+    min_score = 1.0                 # best raw score needed (may be -inf)
+    min_margin = 0.35               # confidence (0..1) needed
+    [model]                         # how text becomes features; training writes this
+    ngram = 3                       # tokens and n-grams of adjacent tokens up to this length
+    norm = "none"                   # "none": sum of weights; "l2": sum / sqrt(number of features)
+    temperature = 1.0               # confidence = tanh(temperature * (best - second) / 2)
+    [categories.drainage]
+    name = "排水防涝"; department = "water"; limit = "help"; bias = 0.0
+    [categories.drainage.keywords]
+    "积水" = 3.0
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+
+DEFAULT_PATH = Path(__file__).with_name("data") / "default_lexicon.toml"
+LIMITS = ("consult", "help", "complaint")
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """Feature scheme: must be the same at training and classification."""
+
+    ngram: int = 3
+    norm: str = "none"
+    temperature: float = 1.0
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: str
+    department: str
+    limit: str
+    keywords: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    categories: Mapping[str, Category]
+    urgent_words: tuple[str, ...]
+    bias: Mapping[str, float]
+    min_score: float
+    min_margin: float
+    scheme: Scheme = field(default_factory=Scheme)
+
+
+def _freeze(mapping: Mapping) -> Mapping:
+    return MappingProxyType(dict(mapping))
+
+
+def make_category(code: str, name: str, department: str = "", limit: str = "help",
+                  keywords: Mapping[str, float] = ()) -> Category:
+    """Build a Category with validated limit class and read-only keywords."""
+    if limit not in LIMITS:
+        raise ValueError(f"category {code}: limit must be one of {LIMITS}, got {limit!r}")
+    return Category(code, name, department, limit, _freeze({k: float(v) for k, v in dict(keywords).items()}))
+
+
+def make_lexicon(categories, urgent_words=(), bias=None, min_score=1.0, min_margin=0.35,
+                 scheme: Scheme | None = None) -> Lexicon:
+    """Build a Lexicon from an iterable of categories (order kept)."""
+    cats = {c.code: c for c in categories}
+    full_bias = {code: float((bias or {}).get(code, 0.0)) for code in cats}
+    return Lexicon(_freeze(cats), tuple(urgent_words), _freeze(full_bias), float(min_score),
+                   float(min_margin), scheme or Scheme())
+
+
+def parse_lexicon(data: Mapping) -> Lexicon:
+    """Build a Lexicon from parsed TOML."""
+    head = data.get("lexicon", {})
+    model = data.get("model", {})
+    cats, bias = [], {}
+    for code, table in data.get("categories", {}).items():
+        cats.append(make_category(code, table.get("name", code), table.get("department", ""),
+                                  table.get("limit", "help"), table.get("keywords", {})))
+        bias[code] = table.get("bias", 0.0)
+    scheme = Scheme(int(model.get("ngram", 3)), str(model.get("norm", "none")),
+                    float(model.get("temperature", 1.0)))
+    if scheme.norm not in ("none", "l2"):
+        raise ValueError(f"model.norm must be 'none' or 'l2', got {scheme.norm!r}")
+    return make_lexicon(cats, head.get("urgent_words", ()), bias, head.get("min_score", 1.0),
+                        head.get("min_margin", 0.35), scheme)
+
+
+def load_lexicon(path) -> Lexicon:
+    """Read a lexicon TOML file."""
+    with open(path, "rb") as fh:
+        return parse_lexicon(tomllib.load(fh))
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The shipped taxonomy (nlp/data/default_lexicon.toml)."""
+    return load_lexicon(DEFAULT_PATH)
+
+
+def dump_lexicon(lexicon: Lexicon, path) -> None:
+    """Write a lexicon as TOML (keywords strongest first)."""
+    from nlp.tomlwrite import lexicon_to_toml
+
+    Path(path).write_text(lexicon_to_toml(lexicon), encoding="utf-8")
+
+
+def merge_lexicons(base: Lexicon, override: Lexicon) -> Lexicon:
+    """Union of categories; where both have a category, the override's fields and keywords win.
+
+    Keywords of a shared category are merged (override weights replace base ones); urgent words
+    are united; the override's confidence rule and scheme win.
+    """
+    cats = dict(base.categories)
+    bias = dict(base.bias)
+    for code, cat in override.categories.items():
+        if code in cats:
+            keywords = {**cats[code].keywords, **cat.keywords}
+            cat = replace(cat, keywords=_freeze(keywords))
+        cats[code] = cat
+        bias[code] = override.bias.get(code, bias.get(code, 0.0))
+    urgent = tuple(dict.fromkeys(base.urgent_words + override.urgent_words))
+    return make_lexicon(cats.values(), urgent, bias, override.min_score, override.min_margin,
+                        override.scheme)

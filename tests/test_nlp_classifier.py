@@ -1,0 +1,60 @@
+import csv
+from pathlib import Path
+
+import pytest
+
+from nlp.classifier import Classifier
+from nlp.lexicon import default_lexicon, make_category, make_lexicon
+from nlp.tokenizer import Tokenizer
+
+DATA = Path(__file__).with_name("data") / "short_messages.csv"
+
+
+@pytest.fixture(scope="module")
+def clf():
+    return Classifier(default_lexicon(), Tokenizer())
+
+
+def test_short_messages_accuracy(clf):
+    with open(DATA, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) >= 40
+    wrong = [(r["text"], r["label"], clf.classify(r["text"]).category) for r in rows
+             if clf.classify(r["text"]).category != r["label"]]
+    assert 1 - len(wrong) / len(rows) >= 0.9, wrong
+
+
+def test_gas_leak_is_urgent(clf):
+    result = clf.classify("楼下有股很浓的煤气味，好像漏气了")
+    assert result.priority == "urgent"
+    assert "漏气" in result.urgent_words
+    assert result.category in ("utilities", "public_safety")
+
+
+def test_ordinary_message_is_normal(clf):
+    assert clf.classify("小区门口垃圾没人清").priority == "normal"
+
+
+def test_explanation_keywords_strongest_first(clf):
+    result = clf.classify("纺织路社区人民东路62号院一下雨就积水，出不了门")
+    assert result.category == "drainage"
+    assert "积水" in result.keywords
+    weights = [default_lexicon().categories["drainage"].keywords[k] for k in result.keywords]
+    assert weights == sorted(weights, reverse=True)
+    assert result.confident and 0 < result.confidence <= 1
+
+
+def test_nothing_matched_is_other_and_not_confident(clf):
+    result = clf.classify("嗯嗯好的")
+    assert result.category == "other" and not result.confident
+    assert len(result.candidates) == 3
+
+
+def test_ambiguous_message_is_not_confident():
+    lex = make_lexicon([make_category("a", "甲", keywords={"积水": 2.0}),
+                        make_category("b", "乙", keywords={"垃圾": 2.0}),
+                        make_category("c", "丙", keywords={"路灯": 0.5})], min_score=1.0, min_margin=0.3)
+    result = Classifier(lex, Tokenizer()).classify("门口积水，还有垃圾，路灯也不亮")
+    assert not result.confident
+    assert [code for code, _ in result.candidates] in (["a", "b", "c"], ["b", "a", "c"])
+    assert result.confidence == 0.0

@@ -1,0 +1,163 @@
+"""Parsing org files and rosters: shapes accepted, mistakes refused with file, line and reason."""
+import textwrap
+
+import pytest
+
+from bot.demo import demo_org_path
+from bot.orgfile import OrgFileError, load_org, load_roster, parse_role, resolve_roster
+
+GOOD = """\
+district:
+  code: d
+  name: 测试区
+  departments:
+    - {code: water, name: 区水务局, categories: [drainage]}
+  streets:
+    - code: s1
+      name: 一号街道
+      communities:
+        - code: c1
+          name: 一号社区
+          aliases: [一号]
+          grids:
+            - code: g1
+              name: 一号网格
+              aliases: [幸福路1号院]
+              boundary: [[114.0, 33.5], [114.1, 33.5], [114.1, 33.6]]
+"""
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_demo_tree_shape():
+    tree = load_org(demo_org_path())
+    kinds = [u.kind for u in tree.units]
+    assert kinds[0] == "district" and kinds.count("street") >= 3
+    assert kinds.count("community") >= 8 and kinds.count("grid") >= 24
+    assert tree.roster == demo_org_path().parent / "staff.csv"
+    grids = {u.code: u for u in tree.units if u.kind == "grid"}
+    assert "人民东路62号院" in grids["fangzhilu-1"].aliases
+    assert grids["fangzhilu-1"].parent_code == "fangzhilu"
+    assert grids["laowocun-1"].area == "rural"            # inherited from the town
+    assert sum(1 for g in grids.values() if g.boundary) >= 8
+
+
+def test_toml_org_file(tmp_path):
+    path = write(tmp_path, "org.toml", """\
+        [district]
+        code = "d"
+        name = "测试区"
+        [[district.departments]]
+        code = "water"
+        name = "区水务局"
+        categories = ["drainage"]
+        [[district.streets]]
+        code = "s1"
+        name = "一号街道"
+        [[district.streets.communities]]
+        code = "c1"
+        name = "一号社区"
+        [[district.streets.communities.grids]]
+        code = "g1"
+        name = "一号网格"
+        aliases = ["幸福路1号院"]
+        """)
+    tree = load_org(path)
+    assert [u.code for u in tree.units] == ["d", "water", "s1", "c1", "g1"]
+    assert tree.by_code()["g1"].parent_code == "c1"
+
+
+@pytest.mark.parametrize("old, new, line, reason", [
+    ("          name: 一号社区\n", "          title: 一号社区\n", 11, "unknown key 'title'"),
+    ("            - code: g1\n              name: 一号网格\n", "            - code: g1\n", 14, "grid g1 has no name"),
+    ("            - code: g1\n", "            - code: c1\n", 14, "duplicate code 'c1'"),
+    ("aliases: [幸福路1号院]", "aliases: [一号]", 16, "duplicate alias '一号'"),
+    ("[114.1, 33.6]]", "[114.1]]", 17, "bad polygon"),
+    ("[[114.0, 33.5], [114.1, 33.5], [114.1, 33.6]]", "[[114.0, 33.5]]", 17, "bad polygon"),
+    ("  name: 测试区\n", "  name: 测试区\n  code: again\n", 4, "key 'code' given twice"),
+    ("categories: [drainage]}", "categories: [drainage}", 5, "not valid YAML"),
+])
+def test_bad_org_file_refused_with_line_and_reason(tmp_path, old, new, line, reason):
+    assert old in GOOD
+    path = write(tmp_path, "org.yaml", GOOD.replace(old, new))
+    with pytest.raises(OrgFileError) as caught:
+        load_org(path)
+    message = str(caught.value)
+    assert str(path) in message and reason in message
+    assert caught.value.line == line, message
+
+
+def test_good_file_parses(tmp_path):
+    tree = load_org(write(tmp_path, "org.yaml", GOOD))
+    assert tree.by_code()["g1"].boundary == ((114.0, 33.5), (114.1, 33.5), (114.1, 33.6))
+    assert tree.by_code()["water"].categories == ("drainage",)
+
+
+def test_category_owned_twice_refused(tmp_path):
+    text = GOOD.replace("  streets:", "    - {code: power, name: 供电公司, categories: [drainage]}\n  streets:")
+    with pytest.raises(OrgFileError, match="line 6: category 'drainage' already owned by water"):
+        load_org(write(tmp_path, "org.yaml", text))
+
+
+def test_roles_in_chinese_and_english():
+    assert parse_role("网格员") == parse_role("网格长") == parse_role("worker") == "worker"
+    assert parse_role("社区主任") == parse_role("书记") == parse_role("督办") == parse_role("站长") == "supervisor"
+    assert parse_role("办理人") == parse_role("Handler") == "handler"
+    assert parse_role("管理员") == "admin"
+    assert parse_role("门卫") is None
+
+
+def test_roster_with_bom_and_remarks(tmp_path):
+    path = tmp_path / "staff.csv"
+    path.write_text("\ufeffname,phone,role,unit,备注\n张三,13800009999,网格员,g1,兼职\n\n李四,139 0000 9998,督办,一号社区,\n",
+                    encoding="utf-8")
+    rows = load_roster(path)
+    assert [(r.name, r.phone, r.role, r.unit, r.line) for r in rows] == [
+        ("张三", "13800009999", "worker", "g1", 2), ("李四", "13900009998", "supervisor", "一号社区", 4)]
+    units = {"g1": ("一号网格", "grid"), "c1": ("一号社区", "community")}
+    assert [code for _, code in resolve_roster(path, rows, units)] == ["g1", "c1"]
+
+
+@pytest.mark.parametrize("row, reason", [
+    (",13800009999,网格员,g1", "missing name"),
+    ("张三,1380000999,网格员,g1", "bad phone"),
+    ("张三,13800000001,网格员,g1", "duplicate phone 13800000001 (also on line 2)"),
+    ("张三,13800009999,门卫,g1", "unknown role '门卫'"),
+    ("张三,13800009999,网格员,g9", "unknown unit 'g9'"),
+    ("张三,13800009999,网格员,c1", "a worker cannot belong to a community"),
+    ("张三,13800009999,网格员,", "missing unit"),
+])
+def test_bad_roster_row_refused_with_line(tmp_path, row, reason):
+    path = tmp_path / "staff.csv"
+    path.write_text(f"name,phone,role,unit\n王五,13800000001,网格员,g1\n{row}\n", encoding="utf-8")
+    units = {"g1": ("一号网格", "grid"), "c1": ("一号社区", "community")}
+    with pytest.raises(OrgFileError) as caught:
+        resolve_roster(path, load_roster(path), units)
+    assert caught.value.line == 3 and reason in str(caught.value)
+    assert f"{path}, line 3" in str(caught.value)
+
+
+def test_roster_without_needed_columns(tmp_path):
+    path = tmp_path / "staff.csv"
+    path.write_text("name,phone\n张三,13800009999\n", encoding="utf-8")
+    with pytest.raises(OrgFileError, match="line 1: header lacks column"):
+        load_roster(path)
+
+
+def test_toml_error_names_a_line(tmp_path):
+    path = write(tmp_path, "org.toml", """\
+        [district]
+        code = "d"
+        name = "测试区"
+        [[district.streets]]
+        code = "s1"
+        """)
+    with pytest.raises(OrgFileError, match=r"org.toml, line 5: street s1 has no name"):
+        load_org(path)
+    broken = write(tmp_path, "broken.toml", '[district]\ncode = "d\n')
+    with pytest.raises(OrgFileError, match=r"broken.toml, line 2: not valid TOML"):
+        load_org(broken)
