@@ -1,0 +1,53 @@
+"""Promises about the project itself: documented settings and commands, layers that point one way."""
+from __future__ import annotations
+
+import ast
+from dataclasses import fields
+from pathlib import Path
+
+from bot.cli import build_parser
+from bot.config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_setting_is_documented():
+    missing = [f.name for f in fields(Config) if f"`{f.name}`" not in README and f"{f.name}`" not in README
+               and f.name not in README]
+    assert not missing, f"settings missing from README: {missing}"
+
+
+def test_every_command_is_documented():
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices      # argparse keeps them here
+    missing = [name for name in commands if f"gridbot {name}" not in README]
+    assert not missing, f"commands missing from README: {missing}"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_layers_point_one_way():
+    """handlers → bot → (nlp, storage); only the composition root, the CLI and the sandbox touch Telegram."""
+    allowed_telegram = {"bot/app.py", "bot/cli.py", "bot/__main__.py", "bot/jobs.py"}
+    problems = []
+    for package, forbidden in (("nlp", {"bot", "handlers", "storage", "telegram"}),
+                               ("storage", {"bot", "handlers", "nlp", "telegram"}),
+                               ("bot", {"handlers", "telegram"})):
+        for path in (ROOT / package).rglob("*.py"):
+            rel = path.relative_to(ROOT).as_posix()
+            if package == "bot" and (rel in allowed_telegram or rel.startswith(("bot/sandbox/", "bot/commands/", "bot/bench/"))):
+                continue
+            bad = _imports(path) & forbidden
+            if bad:
+                problems.append(f"{rel} imports {sorted(bad)}")
+    assert not problems, problems
