@@ -80,6 +80,7 @@ class Config:
     patrol_cycle_urban: timedelta = timedelta(days=45)
     patrol_cycle_rural: timedelta = timedelta(days=30)
     outbox_interval: timedelta = timedelta(seconds=1)
+    outbox_max_backoff: timedelta = timedelta(minutes=5)  # retries wait 1 s, 2 s, 4 s … up to this
     rate_limiter: bool = True
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = 8080

@@ -8,7 +8,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
-from bot.services import accounts
+from bot.services import accounts, updates
 from bot.services.deps import Actor, Deps
 from bot.services.errors import ServiceError
 from handlers import render
@@ -27,11 +27,21 @@ class GridContext(CallbackContext[ExtBot, dict, dict, dict]):
 
 
 async def identify(update: Update, context: GridContext) -> None:
-    """Runs first (group -1): works out who is acting; ignores everything outside private chats."""
+    """Runs first (group -1): drops updates already applied and works out who is acting.
+
+    Everything outside private chats is ignored."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type != "private":
         raise ApplicationHandlerStop
+    if await updates.already_applied(context.deps, update.update_id):
+        log.info("update %s delivered again: ignored", update.update_id, extra={"update_id": update.update_id})
+        raise ApplicationHandlerStop
     context.actor = await accounts.identify(context.deps, chat.id, user.full_name or "", user.username or "")
+
+
+async def mark_applied(update: Update, context: GridContext) -> None:
+    """Runs last (group 1): the update's handlers are done, a re-delivery changes nothing."""
+    await updates.applied(context.deps, update.update_id)
 
 
 async def reply(update: Update, text: str, markup=None) -> None:
@@ -89,7 +99,14 @@ def ticket_arg(data: str) -> tuple[str, int, str]:
 async def on_error(update: object, context: GridContext) -> None:
     """Log the failure with the update id; tell the user something short, never the exception."""
     update_id = getattr(update, "update_id", None)
-    log.error("update %s failed", update_id, exc_info=context.error, extra={"update_id": update_id})
+    ticket_id = None
+    if isinstance(update, Update) and update.callback_query is not None:
+        try:
+            ticket_id = ticket_arg(update.callback_query.data or "")[1]
+        except ValueError:
+            pass
+    log.error("update %s failed", update_id, exc_info=context.error,
+              extra={"update_id": update_id, "ticket_id": ticket_id})
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             if update.callback_query is not None:

@@ -16,12 +16,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.clock import iso
+from bot.services import notify
 from bot.services.deps import Deps
 from handlers import render
 from storage import outbox
 
 log = logging.getLogger("gridbot.outbox")
-MAX_BACKOFF = timedelta(minutes=5)
 EDIT_KINDS = {"offer_taken"}
 
 
@@ -82,13 +82,15 @@ class OutboxSender:
             await self._retry(row, wait, f"429 retry after {wait}")
         except Forbidden as exc:
             await self._give_up(row, f"forbidden: {exc.message}")
+            if row["kind"] == "resident_update" and row["ticket_id"]:
+                await notify.resident_unreachable(self.deps, row["ticket_id"])
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
                 await self._mark_sent(row, row["payload"].get("message_id"))
             else:
                 await self._give_up(row, f"bad request: {exc.message}")
         except (TimedOut, NetworkError) as exc:
-            backoff = min(timedelta(seconds=2 ** min(row["attempts"], 10)), MAX_BACKOFF)
+            backoff = min(timedelta(seconds=2 ** min(row["attempts"], 16)), self.deps.config.outbox_max_backoff)
             await self._retry(row, backoff, f"{type(exc).__name__}: {exc}")
         else:
             await self._mark_sent(row, getattr(message, "message_id", None))

@@ -393,6 +393,9 @@ def outbox_message(kind: str, payload: dict) -> tuple[str, Keyboard | None]:
                    f"新的办结时限：{when(c['resolve_due'])}{extra}"), work_keyboard(c["id"])
     if kind == "rated":
         return f"工单 <code>{esc(c['number'])}</code> 居民评价：{RATING_NAMES.get(payload.get('rating'), '')}，已归档。", None
+    if kind == "resident_unreachable":
+        return fit(f"⚠️ 工单 <code>{esc(c['number'])}</code> 的居民无法接收机器人消息（可能已屏蔽或未开启对话），"
+                   "请通过电话等方式联系。"), None
     if kind == "comment":
         return fit(f"居民对工单 <code>{esc(c['number'])}</code> 的评价留言：{esc(payload.get('comment'))}"), None
     if kind == "cancelled":

@@ -141,8 +141,7 @@ async def on_draft_button(update: Update, context: GridContext) -> None:
         await query.answer(render.error_text("forbidden"), show_alert=True)
         return
     parts = query.data.split(":")
-    current = await intake.current(deps, actor)
-    if len(parts) < 3 or current is None or parts[1] != current["key"]:
+    if len(parts) < 3 or parts[1] != await intake.draft_key(deps, actor):
         await query.answer(render.error_text("no_draft"), show_alert=True)
         return
     op, arg = parts[2], parts[3] if len(parts) > 3 else ""
@@ -160,7 +159,7 @@ async def on_draft_button(update: Update, context: GridContext) -> None:
         if op == "units":
             await query.answer()
             await edit_or_reply(update, "请选择问题所在的社区：",
-                                render.unit_picker(await intake.communities(deps), current["key"]))
+                                render.unit_picker(await intake.communities(deps), parts[1]))
             return
         if op == "cat" and arg:
             draft = await intake.choose_category(deps, actor, arg)

@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.services import inputs, resident as resident_service
 from bot.services.errors import Forbidden, ServiceError
 from handlers import render, resident, schedule, staff, supervisor
-from handlers.common import GridContext, identify, on_error, refuse, reply, ticket_arg
+from handlers.common import GridContext, identify, mark_applied, on_error, refuse, reply, ticket_arg
 
 RESIDENT_ACTIONS = {"rate", "cxl"}
 HANDLER_ACTIONS = {"acc", "ret", "note", "res", "esc", "ext"}
@@ -108,4 +108,5 @@ def register(application: Application) -> None:
     application.add_handler(MessageHandler(filters.LOCATION, on_location))
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     application.add_handler(MessageHandler(filters.ALL, unsupported))
+    application.add_handler(TypeHandler(Update, mark_applied), group=1)
     application.add_error_handler(on_error)

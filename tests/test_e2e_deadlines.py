@@ -1,16 +1,13 @@
 """End to end over the sandbox with second-long limits: reminder, overdue notice, supervisor's alert, 督办; patrol."""
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from bot.config import DEFAULT_LIMITS, Config, TimeLimit
-from conftest import STREET, SUPERVISOR, WORKER
+from conftest import RESIDENT, STREET, SUPERVISOR, WORKER
 from flows import report
-
-from conftest import RESIDENT
 
 
 @pytest.fixture

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
-from bot import config as config_module
+from bot import config as config_module, logs
 
 
 def register(sub) -> None:
@@ -20,7 +19,6 @@ def run(args) -> int:
     config = config_module.load()
     if args.port is not None:
         config = replace(config, sandbox_port=args.port)
-    logging.getLogger().setLevel(config.log_level)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.setup(config.log_level, config.telegram_token)
     asyncio.run(serve(config))
     return 0

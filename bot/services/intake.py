@@ -20,7 +20,7 @@ from nlp.classifier import OTHER
 from nlp.locator import locate_point
 from storage import org, residents, tickets
 
-MAX_TEXT = 2000          # a report longer than this is refused politely (Telegram allows 4096)
+MAX_TEXT = 4096          # Telegram's own limit: longer cannot arrive by chat, only through other channels
 _MEANINGFUL = re.compile(r"[\w\u4e00-\u9fff]")
 
 
@@ -75,7 +75,7 @@ async def _view(tx, deps: Deps, draft: dict) -> dict:
 async def _update(deps: Deps, actor: Actor, change) -> dict:
     async with deps.db.transaction() as tx:
         draft = await residents.get_draft(tx, actor.chat_id)
-        if draft is None:
+        if draft is None or "ticket_id" in draft:
             raise Stale("no_draft")
         await change(tx, draft)
         if draft["step"] != "confirm":
@@ -85,9 +85,17 @@ async def _update(deps: Deps, actor: Actor, change) -> dict:
 
 
 async def current(deps: Deps, actor: Actor) -> dict | None:
+    """The draft being confirmed, if any (a submitted one is kept only as a receipt)."""
     async with deps.db.read() as tx:
         draft = await residents.get_draft(tx, actor.chat_id)
-        return await _view(tx, deps, draft) if draft else None
+        return await _view(tx, deps, draft) if draft and "ticket_id" not in draft else None
+
+
+async def draft_key(deps: Deps, actor: Actor) -> str | None:
+    """The key of the chat's latest draft, submitted or not: which buttons are still the right ones."""
+    async with deps.db.read() as tx:
+        draft = await residents.get_draft(tx, actor.chat_id)
+    return draft["key"] if draft else None
 
 
 async def choose_category(deps: Deps, actor: Actor, code: str) -> dict:
@@ -159,7 +167,11 @@ async def add_photo(deps: Deps, actor: Actor, file_id: str) -> dict:
 
 
 async def cancel(deps: Deps, actor: Actor) -> bool:
+    """Drop the draft being confirmed; a submitted one's receipt stays."""
     async with deps.db.transaction() as tx:
+        draft = await residents.get_draft(tx, actor.chat_id)
+        if draft is None or "ticket_id" in draft:
+            return False
         return await residents.delete_draft(tx, actor.chat_id)
 
 
@@ -169,21 +181,32 @@ async def communities(deps: Deps) -> list[dict]:
 
 
 async def submit(deps: Deps, actor: Actor) -> dict:
-    """Turn the draft into a ticket; returns the ticket card plus who it went to."""
+    """Turn the draft into a ticket; returns the ticket card plus who it went to.
+
+    The draft is replaced by a receipt naming the ticket, in the same transaction: submitting again
+    (a double tap, or the same update re-delivered after a crash) answers with that ticket."""
     now = deps.now()
     async with deps.db.transaction() as tx:
         draft = await residents.get_draft(tx, actor.chat_id)
         if draft is None:
             raise Stale("no_draft")
+        if "ticket_id" in draft:
+            ticket = await tickets.get(tx, draft["ticket_id"])
+            return await _receipt(tx, deps, ticket)
         since = iso(now - timedelta(hours=1))
         if await tickets.count_recent_of_resident(tx, actor.id, since) >= deps.config.tickets_per_hour:
             raise RateLimited("tickets", limit=deps.config.tickets_per_hour)
         ticket = await create_ticket(tx, deps, draft, resident_id=actor.id)
-        await residents.delete_draft(tx, actor.chat_id)
-        view = await card(tx, deps, ticket, reveal=True)
-        workers = await org.staff_of_unit(tx, ticket["unit_id"]) if ticket["unit_id"] else []
-        view["workers"] = [mask_name(w["name"]) for w in workers if w["role"] in ("worker", "handler")]
+        await residents.put_draft(tx, actor.chat_id, {"key": draft["key"], "ticket_id": ticket["id"]}, iso(now))
+        view = await _receipt(tx, deps, ticket)
     deps.wake_outbox()
+    return view
+
+
+async def _receipt(tx, deps: Deps, ticket: dict) -> dict:
+    view = await card(tx, deps, ticket, reveal=True)
+    workers = await org.staff_of_unit(tx, ticket["unit_id"]) if ticket["unit_id"] else []
+    view["workers"] = [mask_name(w["name"]) for w in workers if w["role"] in ("worker", "handler")]
     return view
 
 

@@ -71,3 +71,22 @@ async def edit_offers(tx: Tx, deps: Deps, ticket: dict, taken_by: str, taker_cha
         await outbox.enqueue(tx, row["chat_id"], "offer_taken",
                              {"message_id": row["message_id"], "number": ticket["number"], "taken_by": taken_by},
                              deps.now_iso(), ticket["id"])
+
+
+async def resident_unreachable(deps: Deps, ticket_id: int) -> None:
+    """The resident blocked the bot or never started it: tell the handler and supervisors, once per ticket."""
+    async with deps.db.transaction() as tx:
+        ticket = await tx.one("SELECT * FROM tickets WHERE id = :id", {"id": ticket_id})
+        if ticket is None:
+            return
+        cursor = await tx.execute(
+            "INSERT OR IGNORE INTO alerts_sent (ticket_id, kind, level, at) VALUES (:id, 'unreachable', 'resident', :at)",
+            {"id": ticket_id, "at": deps.now_iso()})
+        if cursor.rowcount == 0:
+            return
+        if ticket["handler_id"]:
+            await staff_member(tx, deps, ticket, ticket["handler_id"], "resident_unreachable")
+        elif ticket["unit_id"]:
+            await staff_of_unit(tx, deps, ticket, "resident_unreachable")
+        await supervisors_above(tx, deps, ticket, "resident_unreachable")
+    deps.wake_outbox()
