@@ -45,19 +45,25 @@ def when(value: str | None) -> str:
     return datetime.fromisoformat(value).astimezone(TZ).strftime("%m月%d日 %H:%M")
 
 
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
 def fit(text: str, limit: int = MAX_MESSAGE) -> str:
-    """Cut a message to Telegram's limit without breaking an HTML entity or tag."""
-    if len(text) <= limit:
+    """Cut a message to Telegram's limit (counted in UTF-16 units) without breaking an entity or a tag."""
+    if _utf16(text) <= limit:
         return text
-    cut = text[: limit - 20]
+    cut = text[: limit - 40]
+    while _utf16(cut) > limit - 40:
+        cut = cut[: len(cut) - max(1, (_utf16(cut) - limit + 40) // 2)]
     amp, semi = cut.rfind("&"), cut.rfind(";")
     if amp > semi:
         cut = cut[:amp]
     lt, gt = cut.rfind("<"), cut.rfind(">")
     if lt > gt:
         cut = cut[:lt]
-    # close tags left open by the cut (we only ever emit <b>, <i> and <code>)
-    for tag in ("code", "i", "b"):
+    # close tags left open by the cut (we only ever emit <b>, <i>, <code> and <pre>), innermost first
+    for tag in ("code", "i", "b", "pre"):
         if cut.count(f"<{tag}>") > cut.count(f"</{tag}>"):
             cut += f"</{tag}>"
     return cut + "\n…（内容过长，已截断）"
@@ -481,7 +487,7 @@ def schedule_message(kind: str, p: dict) -> tuple[str, Keyboard | None]:
     if kind == "briefing":
         return fit(f"<pre>{esc(briefing_text.format_briefing(p['briefing']))}</pre>"), None
     if kind == "briefing_chart":
-        return esc(briefing_caption(p))[:MAX_CAPTION], None
+        return esc(briefing_caption(p)), None          # the limit counts the text after entity parsing
     if kind == "patrol_reminder":
         last = when(p.get("last_at")) if p.get("last_at") else "从未巡查"
         return (f"🚶 巡格提醒：<b>{esc(p['grid_name'])}</b> 已超过 {p['cycle_days']} 天未完整巡查"

@@ -1,0 +1,84 @@
+"""The bot under test, in its own process: `python -m bot.bench.botproc gridbot|echo BASE_URL [DB]`.
+
+GridBot is wired exactly as `gridbot run` wires it in the sandbox (demo staff bound, outbox on),
+with the rate limiter off; the echo bot is the stack's baseline: python-telegram-bot alone.
+SIGTERM stops it cleanly.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import signal
+import sys
+
+
+async def _wait_for_sigterm() -> None:
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
+
+
+async def run_gridbot(base_url: str, db_path: str) -> None:
+    from bot.app import bind_demo_accounts, build_application, build_deps, start, stop
+    from bot.config import Config
+
+    config = Config(db_path=db_path, telegram_base_url=base_url, rate_limiter=False,
+                    tickets_per_hour=10**9, log_level="WARNING")
+    deps = await build_deps(config)
+    await bind_demo_accounts(deps)
+    application = build_application(config, deps)
+    await start(application)
+    try:
+        await _wait_for_sigterm()
+    finally:
+        await stop(application)
+
+
+async def run_echo(base_url: str) -> None:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+    from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("✅ 提交", callback_data="echo:sub")]])
+
+    async def echo(update: Update, context) -> None:
+        """Echoes the text with one button."""
+        text = html.escape(update.effective_message.text or "?")
+        await update.effective_message.reply_html(f"<b>回声</b>：{text}", reply_markup=keyboard)
+
+    async def pressed(update: Update, context) -> None:
+        """Answers the press and edits the message."""
+        query = update.callback_query
+        await query.answer("已提交")
+        await query.edit_message_text(f"{query.message.text}\n已提交")
+
+    from bot.app import SANDBOX_TOKEN
+    app = (Application.builder().token(SANDBOX_TOKEN).base_url(base_url).concurrent_updates(False).build())
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    app.add_handler(CallbackQueryHandler(pressed))
+    async with app:
+        await app.start()
+        await app.updater.start_polling(poll_interval=0.0, timeout=10)
+        try:
+            await _wait_for_sigterm()
+        finally:
+            await app.updater.stop()
+            await app.stop()
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    kind, base_url = argv[0], argv[1]
+    if kind == "gridbot":
+        asyncio.run(run_gridbot(base_url, argv[2]))
+    elif kind == "echo":
+        asyncio.run(run_echo(base_url))
+    else:
+        raise SystemExit(f"unknown bot {kind!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
