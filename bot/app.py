@@ -15,13 +15,12 @@ from pathlib import Path
 from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 
-from bot import jobs
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.org_import import import_org
 from bot.services.deps import Deps
 from bot.sla import WorkCalendar
-from handlers import render, router
+from handlers import jobs, render, router
 from handlers.common import GridContext
 from handlers.delivery import OutboxSender
 from nlp.classifier import Classifier

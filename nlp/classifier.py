@@ -2,9 +2,11 @@
 
 Scoring. The text is segmented by the Tokenizer; content tokens (punctuation, numbers and a
 small stop-word list removed) and n-grams of adjacent content tokens (up to `scheme.ngram`,
-joined without a space) are the features, each counted once. A category's score is its bias
-plus the sum of the weights of its keywords found among the features; with `scheme.norm ==
-"l2"` (learned lexicons) that sum is divided by sqrt(number of distinct features).
+joined without a space) are the features. Each distinct feature has a value: 1 with
+`scheme.tf == "binary"`, 1 + ln(count) with "log"; with `scheme.norm == "l2"` the values are
+divided by the Euclidean norm of all the text's feature values (nlp.features.vector). A
+category's score is its bias plus the sum of weight x value over its keywords found in the text.
+Learned lexicons use tf = "log", norm = "l2" (TF-IDF: the idf is folded into the weights).
 
 Confidence rule. confidence = tanh(temperature * (best - second) / 2), which is the gap
 p(best) - p(second) of a softmax over the two best scores, in 0..1. The result is `confident`
@@ -20,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from nlp.features import extract
+from nlp.features import vector
 from nlp.lexicon import Lexicon
 from nlp.tokenizer import Tokenizer
 
@@ -55,26 +57,28 @@ class Classifier:
                     index.setdefault(word, []).append((i, weight))
         self._index = {word: tuple(hits) for word, hits in index.items()}
         self._ngram = lexicon.scheme.ngram
+        self._tf = lexicon.scheme.tf
         self._l2 = lexicon.scheme.norm == "l2"
         self._temperature = lexicon.scheme.temperature
 
     def scores(self, tokens: list[str]) -> tuple[list[float], list[tuple[str, int, float]]]:
         """Per-category scores (lexicon order) and the matched (keyword, category index, weight)."""
-        return self.score_features(extract(tokens, self._ngram))
+        return self.score_vector(vector(tokens, self._ngram, self._tf, self._l2))
 
-    def score_features(self, feats: set[str]) -> tuple[list[float], list[tuple[str, int, float]]]:
-        """Scores of an already extracted feature set (see nlp.features.extract)."""
-        sums = [0.0] * len(self._codes)
+    def score_vector(self, vec: dict[str, float]) -> tuple[list[float], list[tuple[str, int, float]]]:
+        """Scores of a document vector (nlp.features.vector) and the matched keywords, with
+        matched weights as contributions (weight x value)."""
+        sums = list(self._bias)
         matched = []
         index = self._index
-        for feat in feats:
+        for feat, value in vec.items():
             hits = index.get(feat)
             if hits:
                 for i, weight in hits:
-                    sums[i] += weight
-                    matched.append((feat, i, weight))
-        scale = 1.0 / math.sqrt(len(feats)) if self._l2 and feats else 1.0
-        return [b + s * scale for b, s in zip(self._bias, sums)], matched
+                    contribution = weight * value
+                    sums[i] += contribution
+                    matched.append((feat, i, contribution))
+        return sums, matched
 
     def classify(self, text: str) -> Classification:
         """Classify one message."""

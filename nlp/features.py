@@ -2,10 +2,17 @@
 
 A token is dropped when it is whitespace, punctuation, a bare number or a stop word; n-grams
 join adjacent kept tokens without a space ("下水道" + "堵" -> "下水道堵").
+
+`vector` turns tokens into the document vector the classifier scores: each distinct feature's
+value is 1 (`tf = "binary"`) or 1 + ln(count) (`tf = "log"`, sublinear term frequency), and
+with `l2` the values are divided by the Euclidean norm of all of the text's feature values
+(keywords or not), so no table beyond the lexicon is needed to reproduce it.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Iterable
 
 STOP_WORDS = frozenset(
@@ -15,6 +22,7 @@ STOP_WORDS = frozenset(
     "以及 其 之 于 将 已 已经 该 各 每 某 本 此 能 能否 可以 可 要 会 想 应该 希望 "
     "谢谢 你好 您好 麻烦 一下 现在 目前 今天 昨天 请问".split()
 )
+TF_MODES = ("binary", "log")
 
 
 def _is_noise(token: str) -> bool:
@@ -39,12 +47,29 @@ def content_tokens(tokens: Iterable[str]) -> list[str]:
     return [t for t in tokens if keep(t)]
 
 
+def _ngrams(kept: list[str], ngram: int) -> list[str]:
+    out = list(kept)
+    if ngram >= 2:
+        out += map(str.__add__, kept, kept[1:])
+    if ngram >= 3:
+        out += (a + b + c for a, b, c in zip(kept, kept[1:], kept[2:]))
+    return out
+
+
 def extract(tokens: Iterable[str], ngram: int) -> set[str]:
     """Distinct features: content tokens and n-grams (2..ngram) of adjacent content tokens."""
-    kept = content_tokens(tokens)
-    feats = set(kept)
-    if ngram >= 2:
-        feats.update(map(str.__add__, kept, kept[1:]))
-    if ngram >= 3:
-        feats.update(a + b + c for a, b, c in zip(kept, kept[1:], kept[2:]))
-    return feats
+    return set(_ngrams(content_tokens(tokens), ngram))
+
+
+def vector(tokens: Iterable[str], ngram: int, tf: str = "binary", l2: bool = False) -> dict[str, float]:
+    """Feature -> value for one text (see the module docstring)."""
+    feats = _ngrams(content_tokens(tokens), ngram)
+    if tf == "log":
+        log = math.log
+        vec = {f: (1.0 + log(n) if n > 1 else 1.0) for f, n in Counter(feats).items()}
+    else:
+        vec = dict.fromkeys(feats, 1.0)
+    if l2 and vec:
+        scale = 1.0 / math.sqrt(sum(v * v for v in vec.values()))
+        vec = {f: v * scale for f, v in vec.items()}
+    return vec

@@ -8,7 +8,8 @@ A lexicon lives in a TOML file a person can read and edit:
     min_margin = 0.35               # confidence (0..1) needed
     [model]                         # how text becomes features; training writes this
     ngram = 3                       # tokens and n-grams of adjacent tokens up to this length
-    norm = "none"                   # "none": sum of weights; "l2": sum / sqrt(number of features)
+    norm = "none"                   # "none": feature values as they are; "l2": divided by their norm
+    tf = "binary"                   # feature value: "binary" 1 per distinct feature; "log" 1 + ln(count)
     temperature = 1.0               # confidence = tanh(temperature * (best - second) / 2)
     [categories.drainage]
     name = "排水防涝"; department = "water"; limit = "help"; bias = 0.0
@@ -36,6 +37,7 @@ class Scheme:
     ngram: int = 3
     norm: str = "none"
     temperature: float = 1.0
+    tf: str = "binary"
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,11 @@ def parse_lexicon(data: Mapping) -> Lexicon:
                                   table.get("limit", "help"), table.get("keywords", {})))
         bias[code] = table.get("bias", 0.0)
     scheme = Scheme(int(model.get("ngram", 3)), str(model.get("norm", "none")),
-                    float(model.get("temperature", 1.0)))
+                    float(model.get("temperature", 1.0)), str(model.get("tf", "binary")))
     if scheme.norm not in ("none", "l2"):
         raise ValueError(f"model.norm must be 'none' or 'l2', got {scheme.norm!r}")
+    if scheme.tf not in ("binary", "log"):
+        raise ValueError(f"model.tf must be 'binary' or 'log', got {scheme.tf!r}")
     return make_lexicon(cats, head.get("urgent_words", ()), bias, head.get("min_score", 1.0),
                         head.get("min_margin", 0.35), scheme)
 

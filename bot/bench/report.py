@@ -1,0 +1,105 @@
+"""The table and the JSON line: each figure, its same-run baseline, the ratio, the floor, met or not."""
+from __future__ import annotations
+
+import json
+import math
+
+
+def _row(section, figure, value, baseline="", ratio=None, floor="", ok=None) -> tuple:
+    mark = "" if ok is None else ("ok" if ok else "MISSED")
+    return (section, figure, str(value), str(baseline), "" if ratio is None else f"{ratio:.3f}", floor, mark)
+
+
+def floors(f: dict) -> dict[str, bool]:
+    """Each floor of the issue, met or not (only for sections that ran)."""
+    i, c, m = f["intake"], f["classify"], f["memory_start"]
+    out = {"intake_throughput": i["throughput_ratio"] >= 0.5, "intake_p95": i["p95_ratio"] <= 2.0,
+           "classify_default": c["default_ratio"] >= 0.8,
+           "peak_rss": m["peak_rss_mb"] <= 300, "start": m["start_s"] <= 3.0}
+    if "learned_ratio" in c:
+        out["classify_learned"] = c["learned_ratio"] >= 0.8
+    if f["sweep"].get("available"):
+        out["sweep"] = f["sweep"]["ratio"] <= 1.5
+    if f["briefing"].get("available"):
+        out["briefing"] = f["briefing"]["seconds"] < 5.0
+    return out
+
+
+def rows(f: dict) -> list[tuple]:
+    i, g, e = f["intake"], f["intake"]["gridbot"], f["intake"]["echo_best"]
+    ok = floors(f)
+    r = [
+        _row("intake", f"updates/s ({g['updates']} updates, {i['residents']} residents)", g["updates_per_s"],
+             f"echo {e['updates_per_s']}", i["throughput_ratio"], "≥ 0.5", ok["intake_throughput"]),
+        _row("intake", "tickets/s", g["tickets_per_s"], "", None, "", None),
+        _row("intake", "latency p50 ms", g["p50_ms"], f"echo {e['p50_ms']}", g["p50_ms"] / max(e["p50_ms"], 1e-3)),
+        _row("intake", "latency p95 ms", g["p95_ms"], f"echo {e['p95_ms']}", i["p95_ratio"], "≤ 2", ok["intake_p95"]),
+        _row("intake", "latency p99 ms", g["p99_ms"], f"echo {e['p99_ms']}", g["p99_ms"] / max(e["p99_ms"], 1e-3)),
+        _row("intake", "tickets in db / outbox sent", f"{g.get('tickets_in_db')} / {g.get('outbox', {}).get('sent', 0)}"),
+    ]
+    c = f["classify"]
+    r.append(_row("classify", f"default lexicon msg/s ({c['messages']} msgs, {c['mean_chars']} chars)",
+                  c["default_per_s"], f"jieba {c['jieba_per_s']}", c["default_ratio"], "≥ 0.8", ok["classify_default"]))
+    if "learned_per_s" in c:
+        r.append(_row("classify", "learned lexicon msg/s", c["learned_per_s"], f"jieba {c['jieba_per_s']}",
+                      c["learned_ratio"], "≥ 0.8", ok["classify_learned"]))
+    else:
+        r.append(_row("classify", "learned lexicon", "not available", c["learned_lexicon"]))
+    s = f["sweep"]
+    if s.get("available"):
+        r.append(_row("sweep", f"ms, {s['open']} open + {s['closed']} closed", s["big"]["sweep_ms"],
+                      f"{s['small']['sweep_ms']} (open only)", s["ratio"], "≤ 1.5", ok["sweep"]))
+        r.append(_row("sweep", "idle sweep ms (query only)", s["big"]["idle_sweep_ms"],
+                      f"{s['small']['idle_sweep_ms']} (open only)", s["idle_ratio"]))
+    else:
+        r.append(_row("sweep", "sweep", "not available", s.get("reason", "")))
+    b = f["briefing"]
+    if b.get("available"):
+        r.append(_row("briefing", f"daily briefing s ({b['tickets']} tickets, {b['day_tickets']} that day)",
+                      b["seconds"], "", None, "< 5 s", ok["briefing"]))
+        r.append(_row("briefing", f"growth {b['small_day_tickets']}→{b['big_day_tickets']} tickets/day",
+                      f"{b['small_day_s']} → {b['big_day_s']} s", f"tickets ×{b['ticket_ratio']}", b["growth_ratio"],
+                      "≤ linear"))
+    else:
+        r.append(_row("briefing", "briefing", "not available", b.get("reason", "")))
+    m = f["memory_start"]
+    r.append(_row("memory", "peak RSS MB of the bot process", m["peak_rss_mb"], f"echo {m['echo_peak_rss_mb']}",
+                  m["peak_rss_mb"] / max(m["echo_peak_rss_mb"], 1e-3), "≤ 300 MB", ok["peak_rss"]))
+    r.append(_row("start", "process start → first getUpdates s", m["start_s"], f"echo {m['echo_start_s']}",
+                  m["start_s"] / max(m["echo_start_s"], 1e-3), "≤ 3 s", ok["start"]))
+    return r
+
+
+def table(f: dict) -> str:
+    m = f["machine"]
+    head = (f"GridBot bench — {m['cores']} cores, Python {m['python']}, python-telegram-bot "
+            f"{m['python_telegram_bot']}, jieba {m['jieba']}, SQLite {m['sqlite']}, aiosqlite {m['aiosqlite']}, "
+            f"load {m['load_avg_1m']} at start, {f.get('total_s', '?')} s in all")
+    header = ("section", "figure", "value", "baseline (same run)", "ratio", "floor", "")
+    body = [header] + rows(f)
+    widths = [max(_width(row[k]) for row in body) for k in range(len(header))]
+    lines = [head]
+    for n, row in enumerate(body):
+        lines.append("  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    s = f["sweep"]
+    if s.get("available"):
+        lines.append("sweep query plan: " + " | ".join(s["query_plan"]))
+    errors = f["intake"]["gridbot"].get("errors")
+    if errors:
+        lines.append(f"intake errors: {errors}")
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def json_line(f: dict) -> str:
+    return json.dumps({**f, "floors": floors(f)}, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def sane(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
