@@ -67,13 +67,15 @@ class OutboxSender:
 
     async def _deliver(self, row: dict) -> None:
         text, markup = render.outbox_message(row["kind"], row["payload"])
+        photo = render.outbox_photo(row["kind"], row["payload"])
         try:
             if row["kind"] in render.PHOTO_KINDS:
                 message = await self._send_photo(row, text)
             elif row["kind"] in EDIT_KINDS:
-                message = await self.bot.edit_message_text(text, chat_id=row["chat_id"],
-                                                           message_id=row["payload"]["message_id"],
-                                                           parse_mode=ParseMode.HTML, reply_markup=markup)
+                message = await self._edit(row, text, markup)
+            elif photo:
+                message = await self.bot.send_photo(row["chat_id"], photo, caption=render.fit(text, render.MAX_CAPTION),
+                                                    parse_mode=ParseMode.HTML, reply_markup=markup)
             else:
                 message = await self.bot.send_message(row["chat_id"], text, parse_mode=ParseMode.HTML,
                                                       reply_markup=markup)
@@ -94,6 +96,17 @@ class OutboxSender:
             await self._retry(row, backoff, f"{type(exc).__name__}: {exc}")
         else:
             await self._mark_sent(row, getattr(message, "message_id", None))
+
+    async def _edit(self, row: dict, text: str, markup):
+        """Edit an earlier message: its text, or its caption when it was a photo."""
+        where = {"chat_id": row["chat_id"], "message_id": row["payload"]["message_id"]}
+        try:
+            return await self.bot.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup, **where)
+        except BadRequest as exc:
+            if "no text" not in exc.message.lower():
+                raise
+            return await self.bot.edit_message_caption(caption=render.fit(text, render.MAX_CAPTION),
+                                                       parse_mode=ParseMode.HTML, reply_markup=markup, **where)
 
     async def _send_photo(self, row: dict, caption: str):
         """A chart file written when the row was queued; without it, the caption alone."""

@@ -17,6 +17,7 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from bot.services import briefing_text
 
 MAX_MESSAGE = 4096
+MAX_CAPTION = 1024
 TZ = ZoneInfo("Asia/Shanghai")
 
 STATE_NAMES = {"pending": "待签收", "accepted": "办理中", "resolved": "已办结，待评价", "closed": "已归档",
@@ -133,6 +134,7 @@ ERRORS = {
     "unknown_command": "没有这个命令。发送 /help 查看可用命令。",
     "unsupported": "暂时只能处理文字、照片和位置。请用文字描述问题，照片请以图片方式发送。",
     "internal": "抱歉，系统暂时出了点问题，您的消息已记录。请稍后再试。",
+    "photo_caption": "请在照片的说明（caption）里写上办理结果或隐患情况，再发送一次。",
     "staff_text": "请使用按钮或命令操作工单。发送 /help 查看可用命令。",
 }
 
@@ -415,6 +417,15 @@ def outbox_message(kind: str, payload: dict) -> tuple[str, Keyboard | None]:
     return fit(f"通知：{esc(kind)}"), None
 
 
+def outbox_photo(kind: str, payload: dict) -> str | None:
+    """The chat photo (file id) an outbox message carries: the report's or the result's."""
+    if kind in ("new_ticket", "whistle", "queue_item"):
+        return (payload.get("ticket") or {}).get("photo")
+    if kind == "resident_update" and payload.get("event") == "resolved":
+        return payload.get("result_photo")
+    return None
+
+
 class _Missing(dict):
     def __missing__(self, key):
         return ""
@@ -427,7 +438,6 @@ RESIDENT_EVENTS["auto_closed"] = "工单 {number} 办结后 {days} 天未评价�
 DEADLINE_NAMES = {"accept": "签收", "resolve": "办结"}
 SCHEDULE_KINDS = {"deadline_alert", "deadline_digest", "briefing", "briefing_chart", "patrol_reminder"}
 PHOTO_KINDS = {"briefing_chart"}
-MAX_CAPTION = 1024
 
 
 def _overdue_for(seconds: int) -> str:

@@ -64,7 +64,7 @@ async def on_text(update: Update, context: GridContext) -> None:
 
 async def on_photo(update: Update, context: GridContext) -> None:
     if context.actor.is_staff:
-        await reply(update, render.error_text("staff_text"))
+        await staff.on_photo(update, context)
         return
     await resident.on_photo(update, context)
 

@@ -97,6 +97,33 @@ def _parse_extension(text: str, tz) -> tuple[datetime, str]:
     return datetime.combine(day, time(18, 0), tz), reason.strip()
 
 
+async def on_photo(update: Update, context: GridContext) -> None:
+    """A photo answers 办结 (result in the caption) or 吹哨; otherwise staff use buttons and commands."""
+    deps, actor = context.deps, context.actor
+    message = update.effective_message
+    awaiting = await inputs.take(deps, actor.chat_id)
+    what = awaiting["what"] if awaiting else None
+    if what not in ("res", "whistle"):
+        if awaiting:
+            await inputs.expect(deps, actor.chat_id, what, awaiting.get("ticket_id"))
+        await reply(update, render.error_text("staff_text"))
+        return
+    if not message.caption:
+        await inputs.expect(deps, actor.chat_id, what, awaiting.get("ticket_id"))
+        await reply(update, render.error_text("photo_caption"))
+        return
+    photo = message.photo[-1].file_id
+    try:
+        if what == "res":
+            view = await handling.resolve(deps, actor, awaiting["ticket_id"], message.caption, photo=photo)
+        else:
+            view = await handling.whistle(deps, actor, message.caption, photo=photo)
+    except ServiceError as exc:
+        await refuse(update, exc)
+        return
+    await reply(update, render.done("res" if what == "res" else "whistle", view))
+
+
 async def on_answer(update: Update, context: GridContext, awaiting: dict, text: str) -> None:
     """Completes the action whose prompt this text answers."""
     deps, actor = context.deps, context.actor

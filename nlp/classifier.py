@@ -62,7 +62,7 @@ class Classifier:
         self._temperature = lexicon.scheme.temperature
 
     def scores(self, tokens: list[str]) -> tuple[list[float], list[tuple[str, int, float]]]:
-        """Per-category scores (lexicon order) and the matched (keyword, category index, weight)."""
+        """Per-category scores (lexicon order) and the matched (keyword, category index, contribution)."""
         return self.score_vector(vector(tokens, self._ngram, self._tf, self._l2))
 
     def score_vector(self, vec: dict[str, float]) -> tuple[list[float], list[tuple[str, int, float]]]:

@@ -1,13 +1,21 @@
-"""Learn a keyword lexicon from labelled texts with a discriminative linear model.
+"""Learn a keyword lexicon from labelled texts with a discriminative linear model (TF-IDF + SVM).
 
-Features are those of nlp.features (content tokens and adjacent bigrams, each once), L2
-normalised (value 1/sqrt(n) for a text with n distinct features), exactly what the Classifier
-computes from a lexicon with `norm = "l2"`. An averaged passive-aggressive learner (hinge loss,
-like a linear SVM) fits one weight per (feature, category); since adding the same constant to a
-feature's weights in every category changes no decision, each feature's weights are shifted so
-that the smallest is 0, which leaves positive keyword weights only. The strongest `max_keywords`
-per category are kept. Part of the data is held out first (near-duplicates removed from the
-rest) to fit the confidence temperature and calibrate min_margin; the final model uses all rows.
+Segmentation. Every text goes through the same Tokenizer as at classification time: the rows
+of a `*_tokenized` file are re-joined (spaces removed) and re-segmented, so that training and
+classification see the same tokens (the pre-segmented files used another dictionary).
+
+Features (nlp.features.vector, `tf = "log"`, `norm = "l2"`): content tokens and adjacent
+bigrams, value 1 + ln(count), divided by the norm of the text's values; features in fewer
+than `min_df` training texts are dropped. Each feature is scaled by its idf, ln((1+N)/(1+df))
++ 1, and a one-vs-rest linear SVM (nlp.linear) is fitted; the idf is then folded into the
+keyword weights, so the classifier needs nothing but the lexicon. Adding the same constant to
+a feature's weights in every category changes no score difference, so each feature's weights
+are shifted to make the smallest 0 (all keyword weights positive); the strongest
+`max_keywords` per category are kept.
+
+Calibration. Part of the raw (not pre-segmented) rows is held out first, near-duplicates of
+them removed from the rest; a model fitted on the rest fixes the confidence temperature and
+min_margin on the held-out rows. The final model uses all rows.
 """
 
 from __future__ import annotations
@@ -19,14 +27,13 @@ from collections.abc import Sequence
 
 from nlp.classifier import Classifier
 from nlp.dataset import LabelledText
-from nlp.features import extract
+from nlp.features import vector
 from nlp.lexicon import Lexicon, Scheme, make_category, make_lexicon
-from nlp.linear import train_pa
+from nlp.linear import train_svm
 from nlp.split import holdout_split
 from nlp.tokenizer import Tokenizer
 
 NGRAM = 2
-IDF = True
 DEFAULT_URGENT = ()
 
 
@@ -34,27 +41,31 @@ def _log(msg: str) -> None:
     print(f"[nlp train] {msg}", file=sys.stderr, flush=True)
 
 
-def featurize(rows: Sequence[LabelledText], tokenizer: Tokenizer) -> list[set[str]]:
-    """Feature sets of the rows: given tokens for tokenized rows, the Tokenizer otherwise."""
-    out = []
-    for row in rows:
-        tokens = row.full_text.split() if row.tokenized else tokenizer.cut(row.full_text)
-        out.append(extract(tokens, NGRAM))
-    return out
+def segment(row: LabelledText, tokenizer: Tokenizer) -> list[str]:
+    """Tokens of a row by the Tokenizer (pre-segmented rows are re-joined and re-segmented)."""
+    text = "".join(row.full_text.split()) if row.tokenized else row.full_text
+    return tokenizer.cut(text)
 
 
-def _fit(feature_sets, labels, indices, n_classes, epochs, min_df):
-    df = Counter(f for i in indices for f in feature_sets[i])
+def featurize(rows: Sequence[LabelledText], tokenizer: Tokenizer) -> list[dict[str, float]]:
+    """Document vectors of the rows, as the Classifier computes them for a learned lexicon."""
+    return [vector(segment(row, tokenizer), NGRAM, "log", True) for row in rows]
+
+
+def _fit(vectors, labels, indices, n_classes, epochs, min_df, c):
+    df = Counter(f for i in indices for f in vectors[i])
     vocab = [f for f, n in df.items() if n >= min_df]
+    n_docs = len(indices)
+    idf = [math.log((1 + n_docs) / (1 + df[f])) + 1 for f in vocab]
     ids = {f: j for j, f in enumerate(vocab)}
     examples = []
     for i in indices:
-        feats = feature_sets[i]
-        scale = 1.0 / math.sqrt(len(feats)) if feats else 1.0
-        examples.append((tuple(ids[f] for f in feats if f in ids), scale, labels[i]))
-    n_docs = len(indices)
-    gain = [(math.log((1 + n_docs) / (1 + df[f])) + 1) ** 2 if IDF else 1.0 for f in vocab]
-    model = train_pa(examples, n_classes, len(vocab), epochs=epochs, gain=gain)
+        pairs = [(ids[f], v) for f, v in vectors[i].items() if f in ids]
+        examples.append(([j for j, _v in pairs], [v * idf[j] for j, v in pairs], labels[i]))
+    model = train_svm(examples, n_classes, len(vocab), c=c, epochs=epochs)
+    for w in model.weights:                            # fold the idf into the keyword weights
+        for j, g in enumerate(idf):
+            w[j] *= g
     return model, vocab
 
 
@@ -64,7 +75,7 @@ def _to_lexicon(model, vocab, codes, max_keywords, min_margin=0.0, temperature=1
         column = [w[j] for w in model.weights]
         low = min(column)
         for k, v in enumerate(column):
-            if v - low > 1e-9:
+            if v - low > 1e-6:
                 per_class[k].append((v - low, feat))
     cats = []
     for k, code in enumerate(codes):
@@ -72,7 +83,7 @@ def _to_lexicon(model, vocab, codes, max_keywords, min_margin=0.0, temperature=1
         cats.append(make_category(code, code, "", "help", {f: round(v, 4) for v, f in best}))
     bias = {code: round(b, 4) for code, b in zip(codes, model.bias)}
     return make_lexicon(cats, DEFAULT_URGENT, bias, float("-inf"), min_margin,
-                        Scheme(ngram=NGRAM, norm="l2", temperature=temperature))
+                        Scheme(ngram=NGRAM, norm="l2", temperature=temperature, tf="log"))
 
 
 def _fit_temperature(margins_scores, labels) -> float:
@@ -100,23 +111,23 @@ def calibrate_margin(confidences: Sequence[float], correct: Sequence[bool], targ
 
 
 def train_lexicon(rows: Sequence[LabelledText], tokenizer: Tokenizer, max_keywords: int = 500,
-                  epochs: int = 8, holdout: float = 0.15, min_df: int = 2,
+                  epochs: int = 6, holdout: float = 0.2, min_df: int = 2, c: float = 1.0,
                   target_precision: float = 0.9) -> Lexicon:
     """Train a lexicon (labels become category codes) from labelled rows."""
     codes = sorted({r.label for r in rows})
     index = {c: k for k, c in enumerate(codes)}
     labels = [index[r.label] for r in rows]
     _log(f"{len(rows)} rows, {len(codes)} categories; segmenting")
-    feature_sets = featurize(rows, tokenizer)
+    vectors = featurize(rows, tokenizer)
     min_margin, temperature = 0.0, 1.0
     if holdout > 0 and len(rows) >= 50:
-        pool = [i for i, r in enumerate(rows) if r.tokenized] or range(len(rows))
-        train_idx, held = holdout_split(feature_sets, pool, holdout)
+        raw = [i for i, r in enumerate(rows) if not r.tokenized]
+        pool = raw if len(raw) >= 200 else range(len(rows))
+        train_idx, held = holdout_split(vectors, pool, holdout)
         _log(f"calibration: training on {len(train_idx)}, holding out {len(held)}")
-        model, vocab = _fit(feature_sets, labels, train_idx, len(codes), epochs, min_df)
-        lexicon = _to_lexicon(model, vocab, codes, max_keywords)
-        clf = Classifier(lexicon, tokenizer)
-        all_scores = [clf.score_features(feature_sets[i])[0] for i in held]
+        model, vocab = _fit(vectors, labels, train_idx, len(codes), epochs, min_df, c)
+        clf = Classifier(_to_lexicon(model, vocab, codes, max_keywords), tokenizer)
+        all_scores = [clf.score_vector(vectors[i])[0] for i in held]
         temperature = _fit_temperature(all_scores, [labels[i] for i in held])
         confs, correct = [], []
         for scores, i in zip(all_scores, held):
@@ -125,8 +136,7 @@ def train_lexicon(rows: Sequence[LabelledText], tokenizer: Tokenizer, max_keywor
             correct.append(max(range(len(scores)), key=scores.__getitem__) == labels[i])
         min_margin = calibrate_margin(confs, correct, target_precision)
         _log(f"held-out accuracy {sum(correct) / len(correct):.3f}; temperature {temperature}, "
-             f"min_margin {min_margin}")
-    model, vocab = _fit(feature_sets, labels, range(len(rows)), len(codes), epochs, min_df)
+             f"min_margin {min_margin} (confident: {sum(x >= min_margin for x in confs)}/{len(confs)})")
+    model, vocab = _fit(vectors, labels, range(len(rows)), len(codes), epochs, min_df, c)
     _log(f"final model: {len(vocab)} features")
     return _to_lexicon(model, vocab, codes, max_keywords, min_margin, temperature)
-

@@ -139,3 +139,21 @@ async def test_refusals_change_nothing(gridbot):
 async def _any(user):
     await user.send("/help")
     return await user.wait_for("命令")
+
+
+async def test_photos_reach_the_worker_and_the_result_photo_the_resident(gridbot):
+    resident, li = gridbot.user(RESIDENT), gridbot.user(WORKER)
+    await resident.send_photo(caption="人民东路62号院门口垃圾堆成山，好几天没人清")
+    draft = await resident.wait_for("请确认")
+    await resident.press(draft, "✅ 提交")
+    await resident.wait_for("已受理")
+    offer = await li.wait_for("新工单")
+    assert offer.photo and offer.button("签收")
+    await li.press(offer, "签收")
+    await flows.newest(li, "GD", "办结")
+    await act(li, "GD", "办结")
+    await li.wait_for("请输入办理结果")
+    await li.send_photo(caption="已清运完毕，现场照片见图")
+    await li.wait_for("已办结")
+    rating = await resident.wait_for("已办结")
+    assert rating.photo and rating.button("满意") and "已清运完毕" in rating.text

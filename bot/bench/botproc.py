@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import os
 import signal
 import sys
 
@@ -69,14 +70,24 @@ async def run_echo(base_url: str) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """GRIDBOT_BENCH_PROFILE=FILE profiles the bot with cProfile (pstats written to FILE at exit)."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     kind, base_url = argv[0], argv[1]
-    if kind == "gridbot":
-        asyncio.run(run_gridbot(base_url, argv[2]))
-    elif kind == "echo":
-        asyncio.run(run_echo(base_url))
-    else:
+    if kind not in ("gridbot", "echo"):
         raise SystemExit(f"unknown bot {kind!r}")
+    main_coro = run_gridbot(base_url, argv[2]) if kind == "gridbot" else run_echo(base_url)
+    profile_to = os.environ.get("GRIDBOT_BENCH_PROFILE")
+    if not profile_to:
+        asyncio.run(main_coro)
+        return 0
+    import cProfile
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        asyncio.run(main_coro)
+    finally:
+        profiler.disable()
+        profiler.dump_stats(f"{profile_to}.{kind}")
     return 0
 
 
