@@ -111,7 +111,7 @@ def calibrate_margin(confidences: Sequence[float], correct: Sequence[bool], targ
 
 
 def train_lexicon(rows: Sequence[LabelledText], tokenizer: Tokenizer, max_keywords: int = 500,
-                  epochs: int = 6, holdout: float = 0.2, min_df: int = 2, c: float = 1.0,
+                  epochs: int = 6, holdout: float = 0.2, min_df: int = 5, c: float = 1.0,
                   target_precision: float = 0.9) -> Lexicon:
     """Train a lexicon (labels become category codes) from labelled rows."""
     codes = sorted({r.label for r in rows})

@@ -1,27 +1,22 @@
 """Figures for a health check."""
 from __future__ import annotations
 
-import json
-
+from storage import kv
 from storage.db import Tx
 
 VERSION = "PRAGMA user_version"
 BY_STATE = "SELECT state, count(*) AS n FROM tickets GROUP BY state"
 OUTBOX = "SELECT state, count(*) AS n, min(created_at) AS oldest FROM outbox GROUP BY state"
-KV = "SELECT value FROM kv WHERE key = :key"
 
 
 async def figures(tx: Tx) -> dict:
     outbox = {r["state"]: r for r in await tx.all(OUTBOX)}
-    kv = {}
-    for key in ("last_update", "last_sweep"):
-        raw = await tx.scalar(KV, {"key": key})
-        kv[key] = json.loads(raw) if raw else None
+    last = {key: await kv.get(tx, key) for key in ("last_update", "last_sweep")}
     return {
         "schema_version": await tx.scalar(VERSION),
         "tickets": {r["state"]: r["n"] for r in await tx.all(BY_STATE)},
         "outbox_pending": outbox.get("pending", {}).get("n", 0),
         "outbox_oldest_pending": outbox.get("pending", {}).get("oldest"),
         "outbox_undeliverable": outbox.get("undeliverable", {}).get("n", 0),
-        **kv,
+        **last,
     }

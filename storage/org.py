@@ -276,3 +276,13 @@ async def staff_with_codes(tx: Tx, now_iso: str | None = None) -> list[dict[str,
 async def staff_needing_codes(tx: Tx, now_iso: str) -> list[dict[str, Any]]:
     """Active staff with no chat account and no code valid at `now_iso`."""
     return await tx.all(_STAFF_NEEDING_CODES, {"now": now_iso})
+
+
+_BOUND_SUPERVISORS = """
+SELECT id, chat_id, unit_id FROM staff WHERE role = 'supervisor' AND active = 1 AND chat_id IS NOT NULL ORDER BY id
+"""
+
+
+async def bound_supervisors(tx: Tx) -> list[dict[str, Any]]:
+    """Supervisors who can receive messages (the briefing goes to each, for their own unit)."""
+    return await tx.all(_BOUND_SUPERVISORS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from storage import kv
 from storage.db import Tx
 
 UPSERT = """
@@ -56,20 +57,15 @@ async def add_attempt(tx: Tx, chat_id: int, kind: str, at: str) -> None:
 async def count_attempts(tx: Tx, chat_id: int, kind: str, since: str) -> int:
     return await tx.scalar(COUNT_ATTEMPTS, {"chat_id": chat_id, "kind": kind, "since": since})
 
-GET_KV = "SELECT value FROM kv WHERE key = :key"
-PUT_KV = "INSERT INTO kv (key, value) VALUES (:key, :value) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-DELETE_KV = "DELETE FROM kv WHERE key = :key"
-
 
 async def get_awaiting(tx: Tx, chat_id: int) -> dict[str, Any] | None:
     """What the chat's next text answers (a reason, a result …), if anything."""
-    raw = await tx.scalar(GET_KV, {"key": f"await:{chat_id}"})
-    return json.loads(raw) if raw else None
+    return await kv.get(tx, f"await:{chat_id}")
 
 
 async def put_awaiting(tx: Tx, chat_id: int, data: dict[str, Any]) -> None:
-    await tx.execute(PUT_KV, {"key": f"await:{chat_id}", "value": json.dumps(data, ensure_ascii=False)})
+    await kv.put(tx, f"await:{chat_id}", data)
 
 
 async def clear_awaiting(tx: Tx, chat_id: int) -> bool:
-    return (await tx.execute(DELETE_KV, {"key": f"await:{chat_id}"})).rowcount > 0
+    return await kv.delete(tx, f"await:{chat_id}")

@@ -41,6 +41,11 @@ SELECT * FROM tickets WHERE state = 'accepted' AND extension_due IS NOT NULL
   AND (unit_id IN (SELECT value FROM json_each(:unit_ids)) OR grid_id IN (SELECT value FROM json_each(:unit_ids)))
 ORDER BY id LIMIT :limit
 """
+RESIDENT_CHATS = """
+SELECT DISTINCT r.chat_id FROM residents r JOIN tickets t ON t.resident_id = r.id
+WHERE (t.id = :id OR t.merged_into = :id) AND r.chat_id IS NOT NULL
+"""
+MERGED_INTO_OF_RESIDENT = "SELECT merged_into FROM tickets WHERE resident_id = :resident_id AND merged_into IS NOT NULL"
 RECENT_OF_RESIDENT = """
 SELECT count(*) FROM tickets WHERE resident_id = :resident_id AND created_at >= :since
 """
@@ -115,3 +120,13 @@ async def extensions_in_units(tx: Tx, unit_ids: list[int], limit: int = 30) -> l
 
 async def count_recent_of_resident(tx: Tx, resident_id: int, since: str) -> int:
     return await tx.scalar(RECENT_OF_RESIDENT, {"resident_id": resident_id, "since": since})
+
+
+async def resident_chats(tx: Tx, ticket_id: int) -> list[int]:
+    """The reporter's chat and the chats of reporters whose duplicates were merged into this ticket."""
+    return [r["chat_id"] for r in await tx.all(RESIDENT_CHATS, {"id": ticket_id})]
+
+
+async def merged_into_of_resident(tx: Tx, resident_id: int) -> set[int]:
+    """Tickets that a resident's duplicates were merged into: the resident follows them."""
+    return {r["merged_into"] for r in await tx.all(MERGED_INTO_OF_RESIDENT, {"resident_id": resident_id})}

@@ -29,8 +29,22 @@ def test_train_small_and_classify(tmp_path):
     assert clf.classify("下雨积水").category == "排水"
 
 
+def test_classify_time_features_reproduce_training():
+    from nlp.dataset import LabelledText
+    from nlp.train import featurize
+    rows = [LabelledText("下水道 堵 了 污水 冒 出来 污水", "排水", tokenized=True),
+            LabelledText("拖欠工资三个月，工资没发", "劳动", title="讨薪")] * 5
+    tok = Tokenizer()
+    lexicon = train_lexicon(rows, tok, max_keywords=100, holdout=0, min_df=1)
+    clf = Classifier(lexicon, tok)
+    for row, vec in zip(rows, featurize(rows, tok)):
+        assert clf.score_vector(vec)[0] == clf.scores(tok.cut("".join(row.full_text.split())))[0]
+    assert lexicon.scheme.tf == "log" and lexicon.scheme.norm == "l2"
+
+
 @pytest.mark.skipif(not (DATA / "tipdm_dev.csv").exists(), reason=f"TIPDM data not found in {DATA}")
-@pytest.mark.xfail(strict=False, reason="floor macro-F1 0.90 not reached yet (measured 0.859); see report")
+@pytest.mark.xfail(strict=False, reason="floor macro-F1 0.90 not reached at 500 keywords a category "
+                   "(measured 0.869; unpruned SVM 0.913); see report")
 def test_trained_lexicon_macro_f1_on_dev(tmp_path):
     start = time.perf_counter()
     tok = Tokenizer()

@@ -19,7 +19,6 @@ cycle at `cut` / all grids.
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -28,7 +27,7 @@ from bot.clock import iso, parse_iso
 from bot.services import briefing_text
 from bot.services.deps import Deps
 from bot.services.views import mask_name
-from storage import org, outbox, patrols, stats
+from storage import kv, org, outbox, patrols, stats
 from storage.db import Tx
 
 CHART_DAYS = 14
@@ -152,20 +151,17 @@ async def send_due(deps: Deps) -> int:
     queued = 0
     for kind, first, key in owed:
         async with deps.db.read() as tx:
-            if await tx.scalar("SELECT 1 FROM kv WHERE key = :key", {"key": key}):
+            if await kv.get(tx, key) is not None:
                 continue
-            people = await tx.all("SELECT id, chat_id, unit_id FROM staff WHERE role = 'supervisor' AND active = 1 "
-                                  "AND chat_id IS NOT NULL ORDER BY id")
+            people = await org.bound_supervisors(tx)
         rows = []
         for person in people:
             build = daily_briefing if kind == "daily" else weekly_briefing
             b = await build(deps, first, person["unit_id"])
             rows.append((person["chat_id"], b.to_dict(), await _chart_file(deps, b)))
         async with deps.db.transaction() as tx:
-            if await tx.scalar("SELECT 1 FROM kv WHERE key = :key", {"key": key}):
+            if not await kv.add(tx, key, {"at": deps.now_iso(), "to": len(rows)}):
                 continue
-            await tx.execute("INSERT INTO kv (key, value) VALUES (:key, :value)",
-                             {"key": key, "value": json.dumps({"at": deps.now_iso(), "to": len(rows)})})
             for chat_id, data, chart in rows:
                 if chart:
                     await outbox.enqueue(tx, chat_id, "briefing_chart", {"briefing": data, "chart": chart},

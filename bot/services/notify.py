@@ -7,16 +7,8 @@ from __future__ import annotations
 
 from bot.services.deps import Deps
 from bot.services.views import card
-from storage import org, outbox
+from storage import deadlines, org, outbox, tickets
 from storage.db import Tx
-
-
-async def _resident_chats(tx: Tx, ticket: dict) -> list[int]:
-    """The reporter and the reporters of duplicates merged into this ticket."""
-    rows = await tx.all(
-        "SELECT DISTINCT r.chat_id FROM residents r JOIN tickets t ON t.resident_id = r.id "
-        "WHERE (t.id = :id OR t.merged_into = :id) AND r.chat_id IS NOT NULL", {"id": ticket["id"]})
-    return [r["chat_id"] for r in rows]
 
 
 async def _send(tx: Tx, deps: Deps, chat_ids, kind: str, payload: dict, ticket_id: int | None) -> int:
@@ -32,7 +24,7 @@ async def _send(tx: Tx, deps: Deps, chat_ids, kind: str, payload: dict, ticket_i
 async def resident(tx: Tx, deps: Deps, ticket: dict, event: str, **extra) -> None:
     """Tell the resident (and followers) of a change that matters to them."""
     payload = {"event": event, "ticket": await card(tx, deps, ticket, reveal=True), **extra}
-    await _send(tx, deps, await _resident_chats(tx, ticket), "resident_update", payload, ticket["id"])
+    await _send(tx, deps, await tickets.resident_chats(tx, ticket["id"]), "resident_update", payload, ticket["id"])
 
 
 async def staff_of_unit(tx: Tx, deps: Deps, ticket: dict, kind: str, unit_id: int | None = None, **extra) -> int:
@@ -76,13 +68,8 @@ async def edit_offers(tx: Tx, deps: Deps, ticket: dict, taken_by: str, taker_cha
 async def resident_unreachable(deps: Deps, ticket_id: int) -> None:
     """The resident blocked the bot or never started it: tell the handler and supervisors, once per ticket."""
     async with deps.db.transaction() as tx:
-        ticket = await tx.one("SELECT * FROM tickets WHERE id = :id", {"id": ticket_id})
-        if ticket is None:
-            return
-        cursor = await tx.execute(
-            "INSERT OR IGNORE INTO alerts_sent (ticket_id, kind, level, at) VALUES (:id, 'unreachable', 'resident', :at)",
-            {"id": ticket_id, "at": deps.now_iso()})
-        if cursor.rowcount == 0:
+        ticket = await tickets.get(tx, ticket_id)
+        if ticket is None or not await deadlines.record_alert(tx, ticket_id, "unreachable", "resident", deps.now_iso()):
             return
         if ticket["handler_id"]:
             await staff_member(tx, deps, ticket, ticket["handler_id"], "resident_unreachable")

@@ -8,7 +8,7 @@ from bot.services.briefing import patrol_cycle
 from bot.services.deps import Actor, Deps
 from bot.services.errors import Forbidden
 from nlp.locator import point_in_polygon
-from storage import org, outbox, patrols
+from storage import kv, org, outbox, patrols
 
 _SINCE_KEY = "patrol:since"
 
@@ -37,10 +37,10 @@ async def remind(deps: Deps) -> int:
     now = deps.now()
     reminded = 0
     async with deps.db.transaction() as tx:
-        since = await tx.scalar("SELECT value FROM kv WHERE key = :k", {"k": _SINCE_KEY})
+        since = await kv.get(tx, _SINCE_KEY)
         if since is None:
             since = iso(now)
-            await tx.execute("INSERT INTO kv (key, value) VALUES (:k, :v)", {"k": _SINCE_KEY, "v": since})
+            await kv.put(tx, _SINCE_KEY, since)
         for grid in await patrols.grids(tx):
             cycle = patrol_cycle(deps, grid["area"])
             base: datetime = parse_iso(grid["last_at"] or since)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.services.deps import Actor
 from bot.services.errors import Forbidden
-from storage import org
+from storage import org, tickets
 from storage.db import Tx
 
 HANDLER_ROLES = ("worker", "handler")
@@ -12,21 +12,15 @@ HANDLER_ROLES = ("worker", "handler")
 async def jurisdiction(tx: Tx, actor: Actor) -> list[int]:
     """Units a supervisor answers for: their own and everything below it."""
     if actor.role == "admin":
-        return [u["id"] for u in await tx.all("SELECT id FROM units")]
+        return [u["id"] for u in await org.all_units(tx)]
     if actor.role != "supervisor" or actor.unit_id is None:
         return []
     return await org.descendant_ids(tx, actor.unit_id)
 
 
-async def merged_into_ids(tx: Tx, resident_id: int) -> set[int]:
-    rows = await tx.all("SELECT merged_into FROM tickets WHERE resident_id = :r AND merged_into IS NOT NULL",
-                        {"r": resident_id})
-    return {r["merged_into"] for r in rows}
-
-
 async def can_see(tx: Tx, actor: Actor, ticket: dict) -> bool:
     if actor.kind == "resident":
-        return ticket["resident_id"] == actor.id or ticket["id"] in await merged_into_ids(tx, actor.id)
+        return ticket["resident_id"] == actor.id or ticket["id"] in await tickets.merged_into_of_resident(tx, actor.id)
     if actor.role in HANDLER_ROLES:
         return actor.id == ticket["handler_id"] or actor.unit_id in (ticket["unit_id"], ticket["grid_id"])
     units = set(await jurisdiction(tx, actor))

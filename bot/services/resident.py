@@ -9,7 +9,7 @@ from bot.services.intake import clean_text
 from bot.services.transitions import apply, load
 from bot.services.views import card
 from bot.workflow import Action
-from storage import outbox, tickets
+from storage import outbox, residents, tickets
 
 RATINGS = {"s": "satisfied", "b": "basically_satisfied", "u": "unsatisfied"}
 
@@ -32,7 +32,7 @@ async def status(deps: Deps, actor: Actor, number: str) -> dict:
         reveal = actor.kind == "resident" or actor.id == ticket["handler_id"]
         view = await card(tx, deps, ticket, reveal=reveal)
         view["history"] = await tickets.events(tx, ticket["id"])
-        owner = await tx.one("SELECT chat_id FROM residents WHERE id = :id", {"id": ticket["resident_id"]})
+        owner = await residents.get(tx, ticket["resident_id"]) if ticket["resident_id"] else None
         view["unreachable"] = actor.is_staff and bool(owner and owner["chat_id"]) and \
             await outbox.undeliverable_count(tx, owner["chat_id"]) > 0
         return view

@@ -1,7 +1,6 @@
 """What supervisors do within their jurisdiction: the queue, dispatch (派单/交办), extensions, merges."""
 from __future__ import annotations
 
-import json
 
 from bot.services import notify, policy
 from bot.services.deps import Actor, Deps
@@ -23,9 +22,8 @@ async def queue(deps: Deps, actor: Actor) -> dict:
     _require_supervisor(actor)
     async with deps.db.read() as tx:
         units = await policy.jurisdiction(tx, actor)
-        levels = [u["id"] for u in await tx.all(
-            "SELECT id, kind FROM units WHERE id IN (SELECT value FROM json_each(:ids)) "
-            "AND kind IN ('community', 'street', 'district')", {"ids": json.dumps(units)})]
+        levels = [u["id"] for u in await org.all_units(tx)
+                  if u["id"] in set(units) and u["kind"] in ("community", "street", "district")]
         waiting = await tickets.pending_in_units(tx, levels)
         extensions = await tickets.extensions_in_units(tx, units)
         return {"waiting": [await card(tx, deps, t) for t in waiting],
