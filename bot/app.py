@@ -108,7 +108,9 @@ async def stop(application: Application) -> None:
     if application.running:
         await application.stop()
     await application.shutdown()
-    await application.bot_data["deps"].db.close()
+    deps = application.bot_data["deps"]
+    await deps.applied.flush(deps)
+    await deps.db.close()
 
 
 async def bind_demo_accounts(deps: Deps) -> None:

@@ -8,7 +8,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
-from bot.services import accounts, updates
+from bot.services import accounts
 from bot.services.deps import Actor, Deps
 from bot.services.errors import ServiceError
 from handlers import render
@@ -33,7 +33,7 @@ async def identify(update: Update, context: GridContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type != "private":
         raise ApplicationHandlerStop
-    if await updates.already_applied(context.deps, update.update_id):
+    if await context.deps.applied.already_applied(context.deps, update.update_id):
         log.info("update %s delivered again: ignored", update.update_id, extra={"update_id": update.update_id})
         raise ApplicationHandlerStop
     context.actor = await accounts.identify(context.deps, chat.id, user.full_name or "", user.username or "")
@@ -41,7 +41,7 @@ async def identify(update: Update, context: GridContext) -> None:
 
 async def mark_applied(update: Update, context: GridContext) -> None:
     """Runs last (group 1): the update's handlers are done, a re-delivery changes nothing."""
-    await updates.applied(context.deps, update.update_id)
+    await context.deps.applied.applied(context.deps, update.update_id)
 
 
 async def reply(update: Update, text: str, markup=None) -> None:

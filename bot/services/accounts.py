@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from bot.clock import iso
@@ -28,13 +29,22 @@ async def actor_in(tx: Tx, chat_id: int, name: str = "", username: str = "", now
     return Actor("resident", row["id"], chat_id, "resident", None, row["name"])
 
 
+ACTOR_TTL = 10.0    # seconds an identity is trusted before it is read again (an unbinding takes effect by then)
+
+
 async def identify(deps: Deps, chat_id: int, name: str = "", username: str = "") -> Actor:
+    cached = deps.actors.get(chat_id)
+    if cached is not None and time.monotonic() - cached[1] < ACTOR_TTL:
+        return cached[0]
     async with deps.db.read() as tx:
         actor = await actor_in(tx, chat_id, create=False)
-    if actor is not None:
-        return actor
-    async with deps.db.transaction() as tx:
-        return await actor_in(tx, chat_id, name, username, deps.now_iso())
+    if actor is None:
+        async with deps.db.transaction() as tx:
+            actor = await actor_in(tx, chat_id, name, username, deps.now_iso())
+    if len(deps.actors) > 50_000:
+        deps.actors.clear()
+    deps.actors[chat_id] = (actor, time.monotonic())
+    return actor
 
 
 async def bind(deps: Deps, chat_id: int, code: str) -> Actor:
@@ -49,6 +59,7 @@ async def bind(deps: Deps, chat_id: int, code: str) -> Actor:
             raise InvalidInput("already_bound")
         person = await org.redeem_bind_code(tx, code, chat_id, iso(now)) if code else None
         if person is not None:
+            deps.actors.pop(chat_id, None)
             unit = await org.unit(tx, person["unit_id"])
             return Actor("staff", person["id"], chat_id, person["role"], person["unit_id"], person["name"],
                          unit["name"] if unit else "")

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from bot.clock import Clock, iso
 from bot.config import Config
+from bot.services.units import UnitCache
+from bot.services.updates import AppliedUpdates
 from bot.sla import WorkCalendar
 from nlp.classifier import Classifier
 from nlp.lexicon import Lexicon
@@ -24,6 +26,9 @@ class Deps:
     locator: Locator = field(default_factory=lambda: Locator(()))
     boundaries: dict = field(default_factory=dict)
     on_outbox: object = None          # callable(): wakes the sender after a commit that queued messages
+    units: UnitCache = field(default_factory=UnitCache)
+    applied: AppliedUpdates = field(default_factory=AppliedUpdates)
+    actors: dict = field(default_factory=dict)          # chat id → (Actor, monotonic time read)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -46,7 +46,7 @@ async def return_ticket(deps: Deps, actor: Actor, ticket_id: int, reason: str) -
             policy.require_assignee(actor, ticket)
         else:
             policy.require_handler_of_unit(actor, ticket)
-        target = await _supervising_unit(tx, ticket["unit_id"])
+        target = await _supervising_unit(tx, deps, ticket["unit_id"])
         ticket = await apply(tx, deps, ticket, Action.RETURN, actor, note=reason, unit_id=target["id"],
                              handler_id=None)
         await notify.staff_of_unit(tx, deps, ticket, "queue_item", reason=reason, why="returned")
@@ -55,8 +55,8 @@ async def return_ticket(deps: Deps, actor: Actor, ticket_id: int, reason: str) -
     return view
 
 
-async def _supervising_unit(tx, unit_id: int) -> dict:
-    for unit in await org.ancestors(tx, unit_id):
+async def _supervising_unit(tx, deps: Deps, unit_id: int) -> dict:
+    for unit in await deps.units.ancestors(tx, unit_id):
         if unit["kind"] in _LEVELS:
             return unit
     raise Forbidden("no_level_above")
@@ -76,7 +76,7 @@ async def escalate(deps: Deps, actor: Actor, ticket_id: int, reason: str) -> dic
             await policy.require_supervisor_of(tx, actor, ticket)
             if actor.unit_id != ticket["unit_id"]:
                 raise Forbidden("not_at_your_level")
-        target = await _supervising_unit(tx, ticket["unit_id"])
+        target = await _supervising_unit(tx, deps, ticket["unit_id"])
         ticket = await apply(tx, deps, ticket, Action.ESCALATE, actor, note=reason, unit_id=target["id"],
                              handler_id=None, data={"to": target["code"]})
         await notify.staff_of_unit(tx, deps, ticket, "queue_item", reason=reason, why="escalated")

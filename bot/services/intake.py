@@ -39,7 +39,7 @@ async def _place(tx, deps: Deps, text: str) -> dict:
     match = deps.locator.locate(text)
     if match is None:
         return {"unit_id": None, "place": ""}
-    unit = await org.unit_by_code(tx, match.unit_code)
+    unit = await deps.units.by_code(tx, match.unit_code)
     return {"unit_id": unit["id"] if unit else None, "place": match.alias}
 
 
@@ -66,7 +66,7 @@ async def start(deps: Deps, actor: Actor, text: str | None, photo: str | None = 
 
 async def _view(tx, deps: Deps, draft: dict) -> dict:
     """The draft plus names for rendering."""
-    unit = await org.unit(tx, draft["unit_id"]) if draft.get("unit_id") else None
+    unit = await deps.units.unit(tx, draft.get("unit_id"))
     return {**draft, "category_name": deps.category_name(draft["category"]),
             "candidate_names": [(c, deps.category_name(c)) for c in draft.get("candidates", [])],
             "unit_name": unit["name"] if unit else "", "unit_kind": unit["kind"] if unit else ""}
@@ -128,7 +128,7 @@ async def ask_location(deps: Deps, actor: Actor) -> dict:
 
 async def choose_unit(deps: Deps, actor: Actor, unit_id: int) -> dict:
     async def change(tx, draft):
-        unit = await org.unit(tx, unit_id)
+        unit = await deps.units.unit(tx, unit_id)
         if unit is None or unit["kind"] not in ("grid", "community"):
             raise InvalidInput("unit")
         draft["unit_id"], draft["place"], draft["step"] = unit_id, unit["name"], "confirm"
@@ -153,7 +153,7 @@ async def give_point(deps: Deps, actor: Actor, latitude: float, longitude: float
     async def change(tx, draft):
         draft["latitude"], draft["longitude"] = latitude, longitude
         code = locate_point(latitude, longitude, deps.boundaries)
-        unit = await org.unit_by_code(tx, code) if code else None
+        unit = await deps.units.by_code(tx, code) if code else None
         if unit is None:
             raise InvalidInput("point_outside")
         draft["unit_id"], draft["place"], draft["step"] = unit["id"], unit["name"], "confirm"
@@ -218,7 +218,7 @@ async def create_ticket(tx, deps: Deps, draft: dict, resident_id: int | None = N
     limit = limit_for(deps.config, category.limit if category else "help", draft["priority"])
     due = deadlines(now, limit, deps.calendar)
     grid_id, unit_id = None, draft.get("unit_id")
-    unit = await org.unit(tx, unit_id) if unit_id else None
+    unit = await deps.units.unit(tx, unit_id)
     if unit and unit["kind"] == "grid":
         grid_id = unit_id
     elif unit is None:
@@ -243,7 +243,7 @@ async def create_ticket(tx, deps: Deps, draft: dict, resident_id: int | None = N
 
 async def route(tx, deps: Deps, ticket: dict) -> None:
     """Offer a ticket to the people of the unit it waits at: handlers sign for it, supervisors dispatch it."""
-    unit = await org.unit(tx, ticket["unit_id"]) if ticket["unit_id"] else None
+    unit = await deps.units.unit(tx, ticket["unit_id"])
     if unit is None:
         return
     if unit["kind"] in ("grid", "department"):

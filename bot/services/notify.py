@@ -48,7 +48,7 @@ async def supervisors_above(tx: Tx, deps: Deps, ticket: dict, kind: str, unit_id
     start = unit_id or ticket["unit_id"] or ticket["grid_id"]
     if start is None:
         return 0
-    chain = [u for u in await org.ancestors(tx, start) if u["kind"] in ("community", "street", "district")]
+    chain = [u for u in await deps.units.ancestors(tx, start) if u["kind"] in ("community", "street", "district")]
     sent = 0
     for unit in chain[:levels]:
         sent += await staff_of_unit(tx, deps, ticket, kind, unit_id=unit["id"], **extra)

@@ -52,7 +52,7 @@ async def dispatch(deps: Deps, actor: Actor, ticket_id: int, unit_id: int, note:
     async with deps.db.transaction() as tx:
         ticket = await load(tx, ticket_id)
         units = await policy.require_supervisor_of(tx, actor, ticket)
-        unit = await org.unit(tx, unit_id)
+        unit = await deps.units.unit(tx, unit_id)
         if unit is None or unit["kind"] not in ("grid", "department") or (
                 unit["kind"] == "grid" and unit_id not in units):
             raise Forbidden("target_outside_jurisdiction")

@@ -25,23 +25,21 @@ def mask_personal(text: str) -> str:
     return _PHONE.sub(r"\1****\2", _ID_NUMBER.sub(r"\1********\2", text))
 
 
-async def unit_name(tx: Tx, unit_id: int | None) -> str:
-    if unit_id is None:
-        return ""
-    unit = await org.unit(tx, unit_id)
+async def unit_name(tx: Tx, deps: Deps, unit_id: int | None) -> str:
+    unit = await deps.units.unit(tx, unit_id)
     return unit["name"] if unit else ""
 
 
 async def card(tx: Tx, deps: Deps, ticket: dict, *, reveal: bool = False) -> dict:
     """A snapshot for rendering; `reveal` keeps personal numbers (the resident and their handler)."""
     handler = await org.staff(tx, ticket["handler_id"]) if ticket["handler_id"] else None
-    unit = await org.unit(tx, ticket["unit_id"]) if ticket["unit_id"] else None
+    unit = await deps.units.unit(tx, ticket["unit_id"])
     text = ticket["text"] if reveal else mask_personal(ticket["text"])
     return {
         "id": ticket["id"], "number": ticket["number"], "state": ticket["state"],
         "category": ticket["category"], "category_name": deps.category_name(ticket["category"]),
         "priority": ticket["priority"], "text": text, "place": ticket["place"],
-        "grid_name": await unit_name(tx, ticket["grid_id"]),
+        "grid_name": await unit_name(tx, deps, ticket["grid_id"]),
         "unit_name": unit["name"] if unit else "", "unit_kind": unit["kind"] if unit else "",
         "handler_name": mask_name(handler["name"]) if handler else "",
         "accept_due": ticket["accept_due"], "resolve_due": ticket["resolve_due"],
