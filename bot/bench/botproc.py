@@ -24,10 +24,13 @@ async def _wait_for_sigterm() -> None:
 
 async def run_gridbot(base_url: str, db_path: str) -> None:
     from bot.app import bind_demo_accounts, build_application, build_deps, start, stop
-    from bot.config import Config
+    from dataclasses import replace
 
-    config = Config(db_path=db_path, telegram_base_url=base_url, rate_limiter=False,
-                    tickets_per_hour=10**9, log_level="WARNING")
+    from bot.config import load
+
+    # The deployment's settings (GRIDBOT_CONFIG), with what the benchmark must fix: where, and no limits.
+    config = replace(load(), db_path=db_path, telegram_base_url=base_url, telegram_token="", rate_limiter=False,
+                     tickets_per_hour=10**9, log_level="WARNING")
     deps = await build_deps(config)
     await bind_demo_accounts(deps)
     application = build_application(config, deps)

@@ -12,6 +12,9 @@ async def expect(deps: Deps, chat_id: int, what: str, ticket_id: int | None = No
 
 async def take(deps: Deps, chat_id: int) -> dict | None:
     """The pending question, removed: an answer is used once."""
+    async with deps.db.read() as tx:            # most texts answer nothing: no write for them
+        if await residents.get_awaiting(tx, chat_id) is None:
+            return None
     async with deps.db.transaction() as tx:
         awaiting = await residents.get_awaiting(tx, chat_id)
         if awaiting is not None:
