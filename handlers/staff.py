@@ -59,7 +59,7 @@ async def on_ticket_button(update: Update, context: GridContext, action: str, ti
             await edit_or_reply(update, render.ticket_for_staff(view, "办理中"), render.work_keyboard(ticket_id))
             return
         if action in ASKS:
-            await _check_may(deps, actor, action, ticket_id)
+            await handling.may_ask(deps, actor, action, ticket_id)
             await inputs.expect(deps, actor.chat_id, action, ticket_id)
             await query.answer()
             await reply(update, render.PROMPTS[action])
@@ -67,25 +67,6 @@ async def on_ticket_button(update: Update, context: GridContext, action: str, ti
         raise ValueError(action)
     except ServiceError as exc:
         await refuse(update, exc)
-
-
-async def _check_may(deps, actor, action: str, ticket_id: int) -> None:
-    """Refuse before asking for text the actor could not use anyway."""
-    from bot.services import policy
-    from bot.services.transitions import load
-    async with deps.db.read() as tx:
-        ticket = await load(tx, ticket_id)
-        if action == "ret" and ticket["state"] == "pending":
-            policy.require_handler_of_unit(actor, ticket)
-        elif action == "esc" and actor.role == "supervisor":
-            await policy.require_supervisor_of(tx, actor, ticket)
-        elif action == "esc" and ticket["state"] == "pending":
-            policy.require_handler_of_unit(actor, ticket)
-        else:
-            policy.require_assignee(actor, ticket)
-        from bot.services.errors import Stale
-        if ticket["state"] not in ("pending", "accepted") or (action in ("note", "res", "ext") and ticket["state"] != "accepted"):
-            raise Stale("state")
 
 
 def _parse_extension(text: str, tz) -> tuple[datetime, str]:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.services import inputs, supervision
+from bot.services import intake, supervision
 from bot.services.errors import ServiceError
-from handlers import render
+from handlers import render, staff
 from handlers.common import GridContext, edit_or_reply, refuse, reply
 
 
@@ -31,8 +31,7 @@ async def merge(update: Update, context: GridContext) -> None:
         await reply(update, render.error_text("merge_target"))
         return
     try:
-        from bot.services.intake import find_ticket
-        duplicate = await find_ticket(context.deps, args[0])
+        duplicate = await intake.find_ticket(context.deps, args[0])
         view = await supervision.merge(context.deps, context.actor, duplicate["id"], args[1])
     except ServiceError as exc:
         await refuse(update, exc)
@@ -60,8 +59,7 @@ async def on_ticket_button(update: Update, context: GridContext, action: str, ti
             await edit_or_reply(update, render.done(action, view))
             return
         if action == "esc":
-            from handlers.staff import on_ticket_button as staff_button
-            await staff_button(update, context, action, ticket_id, arg)
+            await staff.on_ticket_button(update, context, action, ticket_id, arg)
             return
         raise ValueError(action)
     except ServiceError as exc:
@@ -69,5 +67,5 @@ async def on_ticket_button(update: Update, context: GridContext, action: str, ti
 
 
 async def on_answer(update: Update, context: GridContext, awaiting: dict, text: str) -> None:
-    from handlers.staff import on_answer as staff_answer
-    await staff_answer(update, context, awaiting, text)
+    """A supervisor's typed answer (an escalation reason) completes like a handler's."""
+    await staff.on_answer(update, context, awaiting, text)

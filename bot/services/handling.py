@@ -7,13 +7,13 @@ from datetime import datetime
 from bot.clock import iso
 from bot.services import notify, policy
 from bot.services.deps import Actor, Deps
-from bot.services.errors import Forbidden, InvalidInput
+from bot.services.errors import Forbidden, InvalidInput, Stale
 from bot.services.intake import clean_text, create_ticket
 from bot.services.transitions import apply, load
 from bot.services.views import card, mask_name
 from bot.sla import deadlines, limit_for
 from bot.workflow import Action
-from storage import org
+from storage import org, tickets
 
 _LEVELS = ("community", "street", "district")
 
@@ -130,7 +130,6 @@ async def tasks(deps: Deps, actor: Actor) -> list[dict]:
     """My open tickets by deadline, and those waiting to be signed for in my unit."""
     if actor.role not in policy.HANDLER_ROLES:
         raise Forbidden("not_handler")
-    from storage import tickets
     async with deps.db.read() as tx:
         mine = await tickets.of_handler(tx, actor.id)
         waiting = await tickets.pending_in_units(tx, [actor.unit_id])
@@ -155,6 +154,20 @@ async def whistle(deps: Deps, actor: Actor, text: str, photo: str | None = None)
         view = await card(tx, deps, ticket)
     deps.wake_outbox()
     return view
+
+
+async def may_ask(deps: Deps, actor: Actor, what: str, ticket_id: int) -> None:
+    """Refuse before asking for a reason or a result the actor could not use anyway."""
+    async with deps.db.read() as tx:
+        ticket = await load(tx, ticket_id)
+        if what == "esc" and actor.role == "supervisor":
+            await policy.require_supervisor_of(tx, actor, ticket)
+        elif what in ("ret", "esc") and ticket["state"] == "pending":
+            policy.require_handler_of_unit(actor, ticket)
+        else:
+            policy.require_assignee(actor, ticket)
+    if ticket["state"] not in ("pending", "accepted") or (what in ("note", "res", "ext") and ticket["state"] != "accepted"):
+        raise Stale("state")
 
 
 def reopen_deadline(deps: Deps, ticket: dict) -> str:
