@@ -59,3 +59,37 @@ def _binary(examples, k, n_features, c, epochs, rng) -> tuple[list[float], float
                     w[j] += d * v
                 b += d
     return w, b
+
+
+def refine_sparse(weights: dict[str, dict[int, float]], bias: list[float],
+                  vectors: Sequence[dict[str, float]], labels: Sequence[int], epochs: int = 8,
+                  eta: float = 0.01, seed: int = 1) -> None:
+    """Fine-tune a pruned multiclass model in place, on its kept entries only.
+
+    `weights` maps feature -> {class: weight} (the entries kept after pruning). Multiclass hinge
+    SGD (Crammer-Singer style): when the true class does not beat the best other class by 1,
+    its kept weights move towards the text and the rival's away from it. Entries never appear
+    or disappear, so the keyword count stays as pruned.
+    """
+    rng = random.Random(seed)
+    order = list(range(len(vectors)))
+    n = len(bias)
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for i in order:
+            hits = [(weights[f], x) for f, x in vectors[i].items() if f in weights]
+            s = list(bias)
+            for row, x in hits:
+                for k, w in row.items():
+                    s[k] += w * x
+            y = labels[i]
+            sy, s[y] = s[y], float("-inf")
+            r = max(range(n), key=s.__getitem__)
+            if s[r] + 1.0 > sy:
+                for row, x in hits:
+                    if y in row:
+                        row[y] += eta * x
+                    if r in row:
+                        row[r] -= eta * x
+                bias[y] += eta * 0.1
+                bias[r] -= eta * 0.1

@@ -2,7 +2,8 @@
 
 Segmentation. Every text goes through the same Tokenizer as at classification time: the rows
 of a `*_tokenized` file are re-joined (spaces removed) and re-segmented, so that training and
-classification see the same tokens (the pre-segmented files used another dictionary).
+classification see the same tokens (the pre-segmented files used another dictionary). Those
+rows also count a second time with their tokens as given (more training signal).
 
 Features (nlp.features.vector, `tf = "log"`, `norm = "l2"`): content tokens and adjacent
 bigrams, value 1 + ln(count), divided by the norm of the text's values; features in fewer
@@ -10,8 +11,10 @@ than `min_df` training texts are dropped. Each feature is scaled by its idf, ln(
 + 1, and a one-vs-rest linear SVM (nlp.linear) is fitted; the idf is then folded into the
 keyword weights, so the classifier needs nothing but the lexicon. Adding the same constant to
 a feature's weights in every category changes no score difference, so each feature's weights
-are shifted to make the smallest 0 (all keyword weights positive); the strongest
-`max_keywords` per category are kept.
+are shifted to make the smallest 0; the strongest `max_keywords` per category are kept, and
+the kept entries (only those) are refitted by multiclass hinge SGD (nlp.linear.refine_sparse)
+so they make up for the dropped ones; a refitted weight may turn negative (a word arguing
+against a category).
 
 Calibration. Part of the raw (not pre-segmented) rows is held out first, near-duplicates of
 them removed from the rest; a model fitted on the rest fixes the confidence temperature and
@@ -29,7 +32,7 @@ from nlp.classifier import Classifier
 from nlp.dataset import LabelledText
 from nlp.features import vector
 from nlp.lexicon import Lexicon, Scheme, make_category, make_lexicon
-from nlp.linear import train_svm
+from nlp.linear import refine_sparse, train_svm
 from nlp.split import holdout_split
 from nlp.tokenizer import Tokenizer
 
@@ -69,19 +72,36 @@ def _fit(vectors, labels, indices, n_classes, epochs, min_df, c):
     return model, vocab
 
 
-def _to_lexicon(model, vocab, codes, max_keywords, min_margin=0.0, temperature=1.0) -> Lexicon:
-    per_class: list[list[tuple[float, str]]] = [[] for _ in codes]
-    for j, feat in enumerate(vocab):
+def _prune(model, vocab, max_keywords) -> dict[str, dict[int, float]]:
+    """Shift each feature's weights so the smallest is 0; keep the strongest per category."""
+    per_class: list[list[tuple[float, int]]] = [[] for _ in model.weights]
+    for j in range(len(vocab)):
         column = [w[j] for w in model.weights]
         low = min(column)
         for k, v in enumerate(column):
             if v - low > 1e-6:
-                per_class[k].append((v - low, feat))
+                per_class[k].append((v - low, j))
+    kept: dict[str, dict[int, float]] = {}
+    for k, pairs in enumerate(per_class):
+        for v, j in sorted(pairs, reverse=True)[:max_keywords]:
+            kept.setdefault(vocab[j], {})[k] = v
+    return kept
+
+
+def _sparse_fit(vectors, labels, indices, n_classes, epochs, min_df, c, max_keywords):
+    """SVM on the texts, pruned to `max_keywords` a category, then refined on the kept entries."""
+    model, vocab = _fit(vectors, labels, indices, n_classes, epochs, min_df, c)
+    kept, bias = _prune(model, vocab, max_keywords), list(model.bias)
+    refine_sparse(kept, bias, [vectors[i] for i in indices], [labels[i] for i in indices])
+    return kept, bias
+
+
+def _to_lexicon(kept, bias, codes, min_margin=0.0, temperature=1.0) -> Lexicon:
     cats = []
     for k, code in enumerate(codes):
-        best = sorted(per_class[k], reverse=True)[:max_keywords]
-        cats.append(make_category(code, code, "", "help", {f: round(v, 4) for v, f in best}))
-    bias = {code: round(b, 4) for code, b in zip(codes, model.bias)}
+        words = {f: round(row[k], 4) for f, row in kept.items() if k in row and round(row[k], 4)}
+        cats.append(make_category(code, code, "", "help", words))
+    bias = {code: round(b, 4) for code, b in zip(codes, bias)}
     return make_lexicon(cats, DEFAULT_URGENT, bias, float("-inf"), min_margin,
                         Scheme(ngram=NGRAM, norm="l2", temperature=temperature, tf="log"))
 
@@ -119,14 +139,21 @@ def train_lexicon(rows: Sequence[LabelledText], tokenizer: Tokenizer, max_keywor
     labels = [index[r.label] for r in rows]
     _log(f"{len(rows)} rows, {len(codes)} categories; segmenting")
     vectors = featurize(rows, tokenizer)
+    twin = {}                       # pre-segmented rows count twice: as given and re-segmented
+    for i, row in enumerate(rows):
+        if row.tokenized:
+            twin[i] = len(vectors)
+            vectors.append(vector(row.full_text.split(), NGRAM, "log", True))
+            labels.append(labels[i])
     min_margin, temperature = 0.0, 1.0
     if holdout > 0 and len(rows) >= 50:
         raw = [i for i, r in enumerate(rows) if not r.tokenized]
         pool = raw if len(raw) >= 200 else range(len(rows))
-        train_idx, held = holdout_split(vectors, pool, holdout)
+        train_idx, held = holdout_split(vectors[:len(rows)], pool, holdout)
+        train_idx += [twin[i] for i in train_idx if i in twin]
         _log(f"calibration: training on {len(train_idx)}, holding out {len(held)}")
-        model, vocab = _fit(vectors, labels, train_idx, len(codes), epochs, min_df, c)
-        clf = Classifier(_to_lexicon(model, vocab, codes, max_keywords), tokenizer)
+        fitted = _sparse_fit(vectors, labels, train_idx, len(codes), epochs, min_df, c, max_keywords)
+        clf = Classifier(_to_lexicon(*fitted, codes), tokenizer)
         all_scores = [clf.score_vector(vectors[i])[0] for i in held]
         temperature = _fit_temperature(all_scores, [labels[i] for i in held])
         confs, correct = [], []
@@ -137,6 +164,7 @@ def train_lexicon(rows: Sequence[LabelledText], tokenizer: Tokenizer, max_keywor
         min_margin = calibrate_margin(confs, correct, target_precision)
         _log(f"held-out accuracy {sum(correct) / len(correct):.3f}; temperature {temperature}, "
              f"min_margin {min_margin} (confident: {sum(x >= min_margin for x in confs)}/{len(confs)})")
-    model, vocab = _fit(vectors, labels, range(len(rows)), len(codes), epochs, min_df, c)
-    _log(f"final model: {len(vocab)} features")
-    return _to_lexicon(model, vocab, codes, max_keywords, min_margin, temperature)
+    kept, bias = _sparse_fit(vectors, labels, range(len(vectors)), len(codes), epochs, min_df, c,
+                             max_keywords)
+    _log(f"final model: {len(kept)} keywords in all")
+    return _to_lexicon(kept, bias, codes, min_margin, temperature)
