@@ -112,17 +112,18 @@ class Tx:
     async def executemany(self, sql: str, rows: Iterable[Any]) -> None:
         await self.conn.executemany(sql, rows)
 
+    # Reads use execute_fetchall: one hop to aiosqlite's thread instead of two (execute, then fetch).
+
     async def one(self, sql: str, params: dict[str, Any] | Iterable[Any] = ()) -> dict[str, Any] | None:
-        row = await (await self.conn.execute(sql, params)).fetchone()
-        return dict(row) if row is not None else None
+        rows = await self.conn.execute_fetchall(sql, params)
+        return dict(rows[0]) if rows else None
 
     async def all(self, sql: str, params: dict[str, Any] | Iterable[Any] = ()) -> list[dict[str, Any]]:
-        rows = await (await self.conn.execute(sql, params)).fetchall()
-        return [dict(r) for r in rows]
+        return [dict(r) for r in await self.conn.execute_fetchall(sql, params)]
 
     async def scalar(self, sql: str, params: dict[str, Any] | Iterable[Any] = ()) -> Any:
-        row = await (await self.conn.execute(sql, params)).fetchone()
-        return row[0] if row is not None else None
+        rows = await self.conn.execute_fetchall(sql, params)
+        return rows[0][0] if rows else None
 
     async def insert(self, sql: str, params: dict[str, Any] | Iterable[Any] = ()) -> int:
         cursor = await self.conn.execute(sql, params)
