@@ -27,7 +27,7 @@ from bot.clock import iso, parse_iso
 from bot.services import briefing_text
 from bot.services.deps import Deps
 from bot.services.views import mask_name
-from storage import kv, org, outbox, patrols, stats
+from storage import kv, org, patrols, stats
 from storage.db import Tx
 
 CHART_DAYS = 14
@@ -164,9 +164,9 @@ async def send_due(deps: Deps) -> int:
                 continue
             for chat_id, data, chart in rows:
                 if chart:
-                    await outbox.enqueue(tx, chat_id, "briefing_chart", {"briefing": data, "chart": chart},
+                    await deps.enqueue(tx, chat_id, "briefing_chart", {"briefing": data, "chart": chart},
                                          deps.now_iso())
-                await outbox.enqueue(tx, chat_id, "briefing", {"briefing": data}, deps.now_iso())
+                await deps.enqueue(tx, chat_id, "briefing", {"briefing": data}, deps.now_iso())
                 queued += 2 if chart else 1
     if queued:
         deps.wake_outbox()

@@ -12,6 +12,7 @@ from bot.sla import WorkCalendar
 from nlp.classifier import Classifier
 from nlp.lexicon import Lexicon
 from nlp.locator import Locator
+from storage import outbox
 from storage.db import Database
 
 
@@ -26,6 +27,7 @@ class Deps:
     locator: Locator = field(default_factory=lambda: Locator(()))
     boundaries: dict = field(default_factory=dict)
     on_outbox: object = None          # callable(): wakes the sender after a commit that queued messages
+    _queued: bool = False             # something was queued since the sender was last woken
     units: UnitCache = field(default_factory=UnitCache)
     applied: AppliedUpdates = field(default_factory=AppliedUpdates)
     actors: dict = field(default_factory=dict)          # chat id → (Actor, monotonic time read)
@@ -40,8 +42,15 @@ class Deps:
         category = self.lexicon.categories.get(code)
         return category.name if category else code
 
+    async def enqueue(self, tx, chat_id: int, kind: str, payload: dict, now: str, ticket_id: int | None = None) -> int:
+        """Queue a message in the caller's transaction; the sender is woken after the commit."""
+        self._queued = True
+        return await outbox.enqueue(tx, chat_id, kind, payload, now, ticket_id)
+
     def wake_outbox(self) -> None:
-        if callable(self.on_outbox):
+        """Wake the sender if anything was queued since it was last woken (most actions queue nothing)."""
+        if self._queued and callable(self.on_outbox):
+            self._queued = False
             self.on_outbox()
 
 

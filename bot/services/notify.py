@@ -16,7 +16,7 @@ async def _send(tx: Tx, deps: Deps, chat_ids, kind: str, payload: dict, ticket_i
     count = 0
     for chat_id in dict.fromkeys(chat_ids):
         if chat_id is not None:
-            await outbox.enqueue(tx, chat_id, kind, payload, now, ticket_id)
+            await deps.enqueue(tx, chat_id, kind, payload, now, ticket_id)
             count += 1
     return count
 
@@ -60,7 +60,7 @@ async def edit_offers(tx: Tx, deps: Deps, ticket: dict, taken_by: str, taker_cha
     for row in await outbox.sent_messages(tx, ticket["id"], "new_ticket"):
         if row["chat_id"] == taker_chat:
             continue
-        await outbox.enqueue(tx, row["chat_id"], "offer_taken",
+        await deps.enqueue(tx, row["chat_id"], "offer_taken",
                              {"message_id": row["message_id"], "number": ticket["number"], "taken_by": taken_by},
                              deps.now_iso(), ticket["id"])
 

@@ -8,7 +8,7 @@ from bot.services.briefing import patrol_cycle
 from bot.services.deps import Actor, Deps
 from bot.services.errors import Forbidden
 from nlp.locator import point_in_polygon
-from storage import kv, org, outbox, patrols
+from storage import kv, org, patrols
 
 _SINCE_KEY = "patrol:since"
 
@@ -52,7 +52,7 @@ async def remind(deps: Deps) -> int:
             payload = {"grid_name": grid["name"], "last_at": grid["last_at"], "cycle_days": cycle.days}
             for person in await org.staff_of_unit(tx, grid["id"], role="worker"):
                 if person["chat_id"]:
-                    await outbox.enqueue(tx, person["chat_id"], "patrol_reminder", payload, iso(now))
+                    await deps.enqueue(tx, person["chat_id"], "patrol_reminder", payload, iso(now))
             reminded += 1
     if reminded:
         deps.wake_outbox()

@@ -26,7 +26,7 @@ from bot.services.errors import Stale
 from bot.services.transitions import apply
 from bot.services.views import card
 from bot.workflow import Action
-from storage import deadlines, org, outbox
+from storage import deadlines, org
 from storage.db import Tx
 
 SUPERVISING = ("community", "street", "district")
@@ -134,12 +134,12 @@ async def _deliver(tx: Tx, deps: Deps, owed, result: SweepResult) -> None:
             items = [{"number": p["ticket"]["number"], "category_name": p["ticket"]["category_name"],
                       "place": p["ticket"]["place"] or p["ticket"]["grid_name"], "deadline": p["deadline"],
                       "stage": p["stage"], "tier": p["tier"], "due": p["due"]} for _, p, _ in messages]
-            await outbox.enqueue(tx, chat_id, "deadline_digest", {"items": items}, now)
+            await deps.enqueue(tx, chat_id, "deadline_digest", {"items": items}, now)
             result.digests += 1
             result.messages += 1
         else:
             for kind, payload, ticket_id in messages:
-                await outbox.enqueue(tx, chat_id, kind, payload, now, ticket_id)
+                await deps.enqueue(tx, chat_id, kind, payload, now, ticket_id)
                 result.messages += 1
 
 
