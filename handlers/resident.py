@@ -70,20 +70,13 @@ async def on_text(update: Update, context: GridContext, text: str) -> None:
     """A new report, or the address for the draft waiting for one."""
     deps, actor = context.deps, context.actor
     try:
-        draft = await intake.current(deps, actor)
-        if draft is not None and draft["step"] == "location":
-            try:
-                draft = await intake.give_address(deps, actor, text)
-            except ServiceError as exc:
-                if exc.reason != "address_unknown":
-                    raise
-                await reply(update, render.error_text("address_unknown"),
-                            render.unit_picker(await intake.communities(deps), draft["key"]))
-                return
-        else:
-            draft = await intake.start(deps, actor, text)
+        draft = await intake.take_text(deps, actor, text)
     except ServiceError as exc:
-        await refuse(update, exc)
+        if exc.reason == "address_unknown":
+            await reply(update, render.error_text("address_unknown"),
+                        render.unit_picker(await intake.communities(deps), exc.details["key"]))
+        else:
+            await refuse(update, exc)
         return
     await show_draft(update, draft)
 
@@ -141,13 +134,14 @@ async def on_draft_button(update: Update, context: GridContext) -> None:
         await query.answer(render.error_text("forbidden"), show_alert=True)
         return
     parts = query.data.split(":")
-    if len(parts) < 3 or parts[1] != await intake.draft_key(deps, actor):
+    op, arg = (parts[2], parts[3] if len(parts) > 3 else "") if len(parts) >= 3 else ("", "")
+    # 提交 checks the key inside its own transaction; the other buttons check it here
+    if not op or (op != "sub" and parts[1] != await intake.draft_key(deps, actor)):
         await query.answer(render.error_text("no_draft"), show_alert=True)
         return
-    op, arg = parts[2], parts[3] if len(parts) > 3 else ""
     try:
         if op == "sub":
-            view = await intake.submit(deps, actor)
+            view = await intake.submit(deps, actor, key=parts[1])
             await query.answer("已提交")
             await edit_or_reply(update, render.submitted(view))
             return

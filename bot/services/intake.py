@@ -45,11 +45,32 @@ async def _place(tx, deps: Deps, text: str) -> dict:
 
 async def start(deps: Deps, actor: Actor, text: str | None, photo: str | None = None) -> dict:
     """Classify and locate a new report; store it as the resident's draft and return the draft."""
+    draft = _new_draft(deps, clean_text(text), photo)
+    async with deps.db.transaction() as tx:
+        return await _store_new(tx, deps, actor, draft)
+
+
+async def take_text(deps: Deps, actor: Actor, text: str | None) -> dict:
+    """A resident's text: the address their draft is waiting for, or else a new report (one transaction)."""
     text = clean_text(text)
+    new = _new_draft(deps, text, None)
+    async with deps.db.transaction() as tx:
+        draft = await residents.get_draft(tx, actor.chat_id)
+        if draft is None or "ticket_id" in draft or draft.get("step") != "location":
+            return await _store_new(tx, deps, actor, new)
+        place = await _place(tx, deps, text)
+        if place["unit_id"] is None:
+            raise InvalidInput("address_unknown", key=draft["key"])
+        draft.update(place, address=text, step="confirm")
+        await residents.put_draft(tx, actor.chat_id, draft, deps.now_iso())
+        return await _view(tx, deps, draft)
+
+
+def _new_draft(deps: Deps, text: str, photo: str | None) -> dict:
     result = deps.classifier.classify(text)
     # "other" is a fallback, not an answer: the resident confirms it among the best candidates.
     confident = result.confident and result.category != OTHER
-    draft = {
+    return {
         "key": secrets.token_hex(3),          # ties the draft's buttons to this draft, not a later one
         "text": text, "category": result.category, "confidence": round(result.confidence, 3),
         "confident": confident, "keywords": list(result.keywords), "priority": result.priority,
@@ -57,11 +78,13 @@ async def start(deps: Deps, actor: Actor, text: str | None, photo: str | None = 
         "candidates": [code for code, _ in result.candidates][:3],
         "photo": photo, "latitude": None, "longitude": None,
     }
-    async with deps.db.transaction() as tx:
-        draft.update(await _place(tx, deps, text))
-        draft["step"] = "category" if not confident else ("location" if draft["unit_id"] is None else "confirm")
-        await residents.put_draft(tx, actor.chat_id, draft, deps.now_iso())
-        return await _view(tx, deps, draft)
+
+
+async def _store_new(tx, deps: Deps, actor: Actor, draft: dict) -> dict:
+    draft.update(await _place(tx, deps, draft["text"]))
+    draft["step"] = "category" if not draft["confident"] else ("location" if draft["unit_id"] is None else "confirm")
+    await residents.put_draft(tx, actor.chat_id, draft, deps.now_iso())
+    return await _view(tx, deps, draft)
 
 
 async def _view(tx, deps: Deps, draft: dict) -> dict:
@@ -135,20 +158,6 @@ async def choose_unit(deps: Deps, actor: Actor, unit_id: int) -> dict:
     return await _update(deps, actor, change)
 
 
-async def give_address(deps: Deps, actor: Actor, text: str) -> dict:
-    """The resident typed where it is; an address we cannot place keeps the draft waiting."""
-    text = clean_text(text)
-
-    async def change(tx, draft):
-        place = await _place(tx, deps, text)
-        if place["unit_id"] is None:
-            raise InvalidInput("address_unknown")
-        draft.update(place)
-        draft["address"] = text
-        draft["step"] = "confirm"
-    return await _update(deps, actor, change)
-
-
 async def give_point(deps: Deps, actor: Actor, latitude: float, longitude: float) -> dict:
     async def change(tx, draft):
         draft["latitude"], draft["longitude"] = latitude, longitude
@@ -180,7 +189,7 @@ async def communities(deps: Deps) -> list[dict]:
         return await org.units_by_kind(tx, "community")
 
 
-async def submit(deps: Deps, actor: Actor) -> dict:
+async def submit(deps: Deps, actor: Actor, key: str | None = None) -> dict:
     """Turn the draft into a ticket; returns the ticket card plus who it went to.
 
     The draft is replaced by a receipt naming the ticket, in the same transaction: submitting again
@@ -188,7 +197,7 @@ async def submit(deps: Deps, actor: Actor) -> dict:
     now = deps.now()
     async with deps.db.transaction() as tx:
         draft = await residents.get_draft(tx, actor.chat_id)
-        if draft is None:
+        if draft is None or (key is not None and draft["key"] != key):
             raise Stale("no_draft")
         if "ticket_id" in draft:
             ticket = await tickets.get(tx, draft["ticket_id"])
