@@ -40,6 +40,9 @@ class Action(StrEnum):
     CANCEL = "cancel"
     MERGE = "merge"
     COMMENT = "comment"                # the resident's words with a rating
+    ASK_RESIDENT = "ask_resident"      # 追问: the handler waits on the resident; the clock stops
+    RESIDENT_REPLY = "resident_reply"  # the resident answered; the clock runs again
+    RESUME = "resume"                  # the handler goes on without an answer
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,9 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.CANCEL: Transition(frozenset({_P, _A}), State.CANCELLED),
     Action.MERGE: Transition(frozenset({_P, _A}), State.MERGED),
     Action.COMMENT: Transition(frozenset({_A, _R, State.CLOSED}), None),
+    Action.ASK_RESIDENT: Transition(frozenset({_A}), None),
+    Action.RESIDENT_REPLY: Transition(frozenset({_A}), None),
+    Action.RESUME: Transition(frozenset({_A}), None),
 }
 
 

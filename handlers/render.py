@@ -28,7 +28,8 @@ ROLE_NAMES = {"resident": "居民", "worker": "网格员", "handler": "部门办
 ACTION_NAMES = {"submit": "提交", "dispatch": "派单", "accept": "签收", "return": "退回", "escalate": "上报",
                 "note": "进展", "request_extension": "申请延期", "approve_extension": "批准延期",
                 "deny_extension": "驳回延期", "resolve": "办结", "rate_satisfied": "评价",
-                "rate_unsatisfied": "不满意重办", "auto_close": "自动归档", "cancel": "撤销", "merge": "合并", "comment": "留言"}
+                "rate_unsatisfied": "不满意重办", "auto_close": "自动归档", "cancel": "撤销", "merge": "合并", "comment": "留言",
+                "ask_resident": "询问居民", "resident_reply": "居民回复", "resume": "恢复计时"}
 
 
 def set_timezone(name: str) -> None:
@@ -134,6 +135,9 @@ ERRORS = {
     "unknown_command": "没有这个命令。发送 /help 查看可用命令。",
     "unsupported": "暂时只能处理文字、照片和位置。请用文字描述问题，照片请以图片方式发送。",
     "internal": "抱歉，系统暂时出了点问题，您的消息已记录。请稍后再试。",
+    "question": "请输入要询问的问题。",
+    "already_paused": "已经在等待居民回复了。",
+    "not_paused": "这张工单没有在等待居民回复。",
     "photo_caption": "请在照片的说明（caption）里写上办理结果或隐患情况，再发送一次。",
     "staff_text": "请使用按钮或命令操作工单。发送 /help 查看可用命令。",
 }
@@ -274,7 +278,12 @@ def work_keyboard(ticket_id: int) -> Keyboard:
     return Keyboard([
         [Button("进展", callback_data=f"t:note:{ticket_id}"), Button("办结", callback_data=f"t:res:{ticket_id}")],
         [Button("上报", callback_data=f"t:esc:{ticket_id}"), Button("延期", callback_data=f"t:ext:{ticket_id}"),
-         Button("退回", callback_data=f"t:ret:{ticket_id}")]])
+         Button("退回", callback_data=f"t:ret:{ticket_id}")],
+        [Button("询问居民（暂停计时）", callback_data=f"t:ask:{ticket_id}")]])
+
+
+def resume_keyboard(ticket_id: int) -> Keyboard:
+    return Keyboard([[Button("不等回复，继续计时", callback_data=f"t:resume:{ticket_id}")]])
 
 
 def queue_keyboard(ticket_id: int) -> Keyboard:
@@ -327,6 +336,7 @@ PROMPTS = {
     "comment": "如愿意，可以补充一句评价（或发送 /cancel 跳过）：",
     "whistle": "请描述发现的隐患：",
     "patrol": "请发送您当前的位置完成巡格打卡。",
+    "ask": "请输入要询问居民的问题（发出后办结计时暂停，居民回复后恢复）：",
 }
 
 DONE = {
@@ -343,6 +353,8 @@ DONE = {
     "rate": "感谢您的评价！",
     "reopen": "已为您重新交办，工单号 {number}，将再次办理。",
     "cxl": "已撤销工单 {number}。",
+    "ask": "已向居民询问 {number}，办结计时已暂停，居民回复后自动恢复。",
+    "resume": "已恢复计时，{number} 新的办结时限已顺延。",
     "whistle": "🔔 已吹哨：工单 {number} 已立即通知社区、街道及相关部门。",
 }
 
@@ -363,6 +375,7 @@ RESIDENT_EVENTS = {
     "reopened": "工单 {number} 已重新交办，新的办结时限 {resolve_due}。",
     "merged": "您的工单 {number} 与已有工单 {into} 是同一问题，已合并办理，进展会继续通知您。",
     "closed": "工单 {number} 已归档。感谢您的支持！",
+    "question": "关于工单 {number}，办理人员想向您了解：{question}\n\n请直接回复文字说明（等待您回复期间办结计时暂停）。",
 }
 
 
@@ -404,6 +417,9 @@ def outbox_message(kind: str, payload: dict) -> tuple[str, Keyboard | None]:
     if kind == "resident_unreachable":
         return fit(f"⚠️ 工单 <code>{esc(c['number'])}</code> 的居民无法接收机器人消息（可能已屏蔽或未开启对话），"
                    "请通过电话等方式联系。"), None
+    if kind == "resident_reply":
+        return fit(f"居民回复了工单 <code>{esc(c['number'])}</code>：{esc(payload.get('reply'))}\n"
+                   f"计时已恢复，办结时限：{when(c['resolve_due'])}"), work_keyboard(c["id"])
     if kind == "comment":
         return fit(f"居民对工单 <code>{esc(c['number'])}</code> 的评价留言：{esc(payload.get('comment'))}"), None
     if kind == "cancelled":

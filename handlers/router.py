@@ -12,7 +12,7 @@ from handlers import render, resident, schedule, staff, supervisor
 from handlers.common import GridContext, identify, mark_applied, on_error, refuse, reply, ticket_arg
 
 RESIDENT_ACTIONS = {"rate", "cxl"}
-HANDLER_ACTIONS = {"acc", "ret", "note", "res", "esc", "ext"}
+HANDLER_ACTIONS = {"acc", "ret", "note", "res", "esc", "ext", "ask", "resume"}
 SUPERVISOR_ACTIONS = {"disp", "to", "extok", "extno", "esc"}
 ANSWER_TTL = timedelta(minutes=30)      # a question left unanswered this long no longer captures text
 
@@ -47,6 +47,14 @@ async def on_text(update: Update, context: GridContext) -> None:
             return
         if actor.role in ("supervisor", "admin"):
             await supervisor.on_answer(update, context, awaiting, text)
+            return
+        if awaiting["what"] == "reply":
+            try:
+                await resident_service.reply(deps, actor, awaiting["ticket_id"], text)
+            except ServiceError as exc:
+                await refuse(update, exc)
+                return
+            await reply(update, "已把您的回复转给办理人员，谢谢！")
             return
         if awaiting["what"] == "comment":
             try:

@@ -11,7 +11,7 @@ from handlers import render
 from handlers.common import GridContext, edit_or_reply, refuse, reply
 
 # Buttons that need a text answer first: the prompt is shown, the next text completes the action.
-ASKS = {"ret", "note", "res", "esc", "ext"}
+ASKS = {"ret", "note", "res", "esc", "ext", "ask"}
 
 
 async def tasks(update: Update, context: GridContext) -> None:
@@ -57,6 +57,11 @@ async def on_ticket_button(update: Update, context: GridContext, action: str, ti
             view = await handling.accept(deps, actor, ticket_id)
             await query.answer("签收成功")
             await edit_or_reply(update, render.ticket_for_staff(view, "办理中"), render.work_keyboard(ticket_id))
+            return
+        if action == "resume":
+            view = await handling.resume(deps, actor, ticket_id)
+            await query.answer()
+            await edit_or_reply(update, render.done("resume", view))
             return
         if action in ASKS:
             await handling.may_ask(deps, actor, action, ticket_id)
@@ -121,6 +126,10 @@ async def on_answer(update: Update, context: GridContext, awaiting: dict, text: 
         elif what == "ext":
             due, reason = _parse_extension(text, deps.calendar.tz)
             view = await handling.request_extension(deps, actor, ticket_id, due, reason)
+        elif what == "ask":
+            view = await handling.ask_resident(deps, actor, ticket_id, text)
+            await reply(update, render.done("ask", view), render.resume_keyboard(ticket_id))
+            return
         elif what == "whistle":
             await _whistle(update, context, text)
             return

@@ -53,7 +53,7 @@ SELECT count(*) FROM tickets WHERE resident_id = :resident_id AND created_at >= 
 # Columns a transition may change; everything else is fixed at submit.
 _MUTABLE = {"state", "unit_id", "handler_id", "grid_id", "accept_due", "resolve_due", "accepted_at", "resolved_at",
             "closed_at", "result", "rating", "reopen_count", "merged_into", "extension_due", "extension_reason",
-            "category", "priority", "resident_id"}
+            "category", "priority", "resident_id", "paused_at", "sweep_done"}
 
 
 async def next_number(tx: Tx, day: str) -> int:

@@ -157,3 +157,19 @@ async def test_photos_reach_the_worker_and_the_result_photo_the_resident(gridbot
     await li.wait_for("已办结")
     rating = await resident.wait_for("已办结")
     assert rating.photo and rating.button("满意") and "已清运完毕" in rating.text
+
+
+async def test_asking_the_resident_pauses_until_they_answer(gridbot):
+    resident, li = gridbot.user(RESIDENT), gridbot.user(WORKER)
+    number = await report(resident)
+    await act(li, number, "签收", expect="办理中")
+    await act(li, number, "询问居民（暂停计时）", reply="积水大概多深？", expect="计时已暂停")
+    question = await resident.wait_for("想向您了解")
+    assert "积水大概多深" in question.text
+    assert (await ticket_state(gridbot.deps, number))["paused_at"] is not None
+    await resident.send("到小腿了，车都开不出去")
+    await resident.wait_for("已把您的回复转给办理人员")
+    relayed = await li.wait_for("居民回复了")
+    assert "到小腿了" in relayed.text and relayed.button("办结")
+    assert (await ticket_state(gridbot.deps, number))["paused_at"] is None
+    assert await history(gridbot.deps, number) == ["submit", "accept", "ask_resident", "resident_reply"]

@@ -133,3 +133,27 @@ async def test_escalation_climbs_one_level_at_a_time(deps, actor):
         await handling.escalate(deps, wang, view["id"], "再上报")   # not at the community any more
     queue = await supervision.queue(deps, await actor(STREET))
     assert [c["number"] for c in queue["waiting"]] == [view["number"]]
+
+
+async def test_waiting_on_the_resident_pauses_the_clock(deps, actor, clock):
+    """追问 on a Friday afternoon, answered on Monday: the working-time deadline moves by the working time waited."""
+    from bot.services import sweep
+    res, li = await actor(RESIDENT), await actor(WORKER)
+    clock.set(datetime.fromisoformat("2026-11-27T06:00:00+00:00"))          # Fri 14:00 in Shanghai
+    view = await submit(deps, res)
+    await handling.accept(deps, li, view["id"])
+    due = datetime.fromisoformat(view["resolve_due"])                        # five working days later
+    await handling.ask_resident(deps, li, view["id"], "积水大概多深？什么时候开始的？")
+    asked = await outbox(deps)
+    assert asked[-1]["chat_id"] == RESIDENT and "question" in asked[-1]["payload"]
+    clock.set(due + timedelta(days=1))                                       # past the old deadline
+    await sweep.sweep(deps)
+    assert not [r for r in await outbox(deps) if r["kind"].startswith("deadline")]     # paused: nobody chased
+    clock.set(datetime.fromisoformat("2026-12-07T02:00:00+00:00"))          # answered the next Monday 10:00
+    answered_at = clock.now()
+    after = await resident.reply(deps, res, view["id"], "大概到脚踝，前天开始的")
+    waited = deps.calendar.working_time_between(datetime.fromisoformat("2026-11-27T06:00:00+00:00"), answered_at)
+    assert datetime.fromisoformat(after["resolve_due"]) == deps.calendar.add_working_time(due, waited)
+    assert (await outbox(deps))[-1]["kind"] == "resident_reply"
+    with pytest.raises(Stale):
+        await resident.reply(deps, res, view["id"], "再说一句")                # no longer waiting

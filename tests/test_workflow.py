@@ -22,6 +22,8 @@ LEGAL = {
     (Action.MERGE, State.PENDING): State.MERGED, (Action.MERGE, State.ACCEPTED): State.MERGED,
     (Action.COMMENT, State.ACCEPTED): State.ACCEPTED, (Action.COMMENT, State.RESOLVED): State.RESOLVED,
     (Action.COMMENT, State.CLOSED): State.CLOSED,
+    (Action.ASK_RESIDENT, State.ACCEPTED): State.ACCEPTED, (Action.RESIDENT_REPLY, State.ACCEPTED): State.ACCEPTED,
+    (Action.RESUME, State.ACCEPTED): State.ACCEPTED,
 }
 ALL = [(a, s) for a in Action if a is not Action.SUBMIT for s in State]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.clock import iso
+from bot.clock import iso, parse_iso
 from bot.services import notify, policy
 from bot.services.deps import Actor, Deps
 from bot.services.errors import Forbidden, InvalidInput, Stale
@@ -104,8 +104,10 @@ async def resolve(deps: Deps, actor: Actor, ticket_id: int, result: str, photo: 
         ticket = await load(tx, ticket_id)
         policy.require_assignee(actor, ticket)
         ticket = await apply(tx, deps, ticket, Action.RESOLVE, actor, note=result, data={"photo": photo},
-                             result=result, resolved_at=deps.now_iso(), extension_due=None, extension_reason="")
+                             result=result, resolved_at=deps.now_iso(), extension_due=None, extension_reason="",
+                             paused_at=None)
         await notify.resident(tx, deps, ticket, "resolved", result=result, result_photo=photo)
+        await notify.clear_reply(tx, deps, ticket)
         view = await card(tx, deps, ticket)
     deps.wake_outbox()
     return view
@@ -160,13 +162,15 @@ async def may_ask(deps: Deps, actor: Actor, what: str, ticket_id: int) -> None:
     """Refuse before asking for a reason or a result the actor could not use anyway."""
     async with deps.db.read() as tx:
         ticket = await load(tx, ticket_id)
+        if what == "ask" and ticket["paused_at"]:
+            raise InvalidInput("already_paused")
         if what == "esc" and actor.role == "supervisor":
             await policy.require_supervisor_of(tx, actor, ticket)
         elif what in ("ret", "esc") and ticket["state"] == "pending":
             policy.require_handler_of_unit(actor, ticket)
         else:
             policy.require_assignee(actor, ticket)
-    if ticket["state"] not in ("pending", "accepted") or (what in ("note", "res", "ext") and ticket["state"] != "accepted"):
+    if ticket["state"] not in ("pending", "accepted") or (what in ("note", "res", "ext", "ask") and ticket["state"] != "accepted"):
         raise Stale("state")
 
 
@@ -174,3 +178,46 @@ def reopen_deadline(deps: Deps, ticket: dict) -> str:
     category = deps.lexicon.categories.get(ticket["category"])
     limit = limit_for(deps.config, category.limit if category else "help", ticket["priority"])
     return iso(deadlines(deps.now(), limit, deps.calendar).resolve_due)
+
+
+async def ask_resident(deps: Deps, actor: Actor, ticket_id: int, question: str) -> dict:
+    """追问: ask the resident something; the resolve clock stops until they answer (or the handler resumes)."""
+    question = _reason(question, "question")
+    async with deps.db.transaction() as tx:
+        ticket = await load(tx, ticket_id)
+        policy.require_assignee(actor, ticket)
+        if ticket["paused_at"]:
+            raise InvalidInput("already_paused")
+        ticket = await apply(tx, deps, ticket, Action.ASK_RESIDENT, actor, note=question,
+                             paused_at=deps.now_iso(), sweep_done=1)
+        await notify.resident(tx, deps, ticket, "question", question=question)
+        await notify.expect_reply(tx, deps, ticket)
+        view = await card(tx, deps, ticket)
+    deps.wake_outbox()
+    return view
+
+
+async def resume_clock(tx, deps: Deps, ticket: dict, action: Action, actor: Actor, note: str = "") -> dict:
+    """End a pause: the resolve deadline moves by the time (natural or working) spent waiting."""
+    if not ticket["paused_at"]:
+        raise InvalidInput("not_paused")
+    category = deps.lexicon.categories.get(ticket["category"])
+    limit = limit_for(deps.config, category.limit if category else "help", ticket["priority"])
+    paused_at, now = parse_iso(ticket["paused_at"]), deps.now()
+    old_due = parse_iso(ticket["resolve_due"])
+    if limit.working_time:
+        new_due = deps.calendar.add_working_time(old_due, deps.calendar.working_time_between(paused_at, now))
+    else:
+        new_due = old_due + (now - paused_at)
+    return await apply(tx, deps, ticket, action, actor, note=note, data={"paused_from": ticket["paused_at"]},
+                       paused_at=None, resolve_due=iso(new_due))
+
+
+async def resume(deps: Deps, actor: Actor, ticket_id: int) -> dict:
+    """The handler goes on without the resident's answer."""
+    async with deps.db.transaction() as tx:
+        ticket = await load(tx, ticket_id)
+        policy.require_assignee(actor, ticket)
+        ticket = await resume_clock(tx, deps, ticket, Action.RESUME, actor)
+        view = await card(tx, deps, ticket)
+    return view

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bot.services.deps import Deps
 from bot.services.views import card
-from storage import deadlines, org, outbox, tickets
+from storage import deadlines, org, outbox, residents, tickets
 from storage.db import Tx
 
 
@@ -63,6 +63,19 @@ async def edit_offers(tx: Tx, deps: Deps, ticket: dict, taken_by: str, taker_cha
         await deps.enqueue(tx, row["chat_id"], "offer_taken",
                              {"message_id": row["message_id"], "number": ticket["number"], "taken_by": taken_by},
                              deps.now_iso(), ticket["id"])
+
+
+async def expect_reply(tx: Tx, deps: Deps, ticket: dict) -> None:
+    """The reporter's next text answers the handler's question."""
+    for chat_id in (await tickets.resident_chats(tx, ticket["id"]))[:1]:
+        await residents.put_awaiting(tx, chat_id, {"what": "reply", "ticket_id": ticket["id"]})
+
+
+async def clear_reply(tx: Tx, deps: Deps, ticket: dict) -> None:
+    for chat_id in await tickets.resident_chats(tx, ticket["id"]):
+        awaiting = await residents.get_awaiting(tx, chat_id)
+        if awaiting and awaiting.get("what") == "reply" and awaiting.get("ticket_id") == ticket["id"]:
+            await residents.clear_awaiting(tx, chat_id)
 
 
 async def resident_unreachable(deps: Deps, ticket_id: int) -> None:

@@ -1,10 +1,9 @@
 """What a resident does with their own tickets: list, look up, rate, cancel."""
 from __future__ import annotations
 
-from bot.services import notify, policy
+from bot.services import handling, notify, policy
 from bot.services.deps import Actor, Deps
-from bot.services.errors import InvalidInput, NotFound
-from bot.services.handling import reopen_deadline
+from bot.services.errors import InvalidInput, NotFound, Stale
 from bot.services.intake import clean_text
 from bot.services.transitions import apply, load
 from bot.services.views import card
@@ -48,7 +47,7 @@ async def rate(deps: Deps, actor: Actor, ticket_id: int, rating_code: str, comme
         if rating == "unsatisfied":
             ticket = await apply(tx, deps, ticket, Action.RATE_UNSATISFIED, actor, note=comment,
                                  data={"rating": rating}, rating=rating, reopen_count=ticket["reopen_count"] + 1,
-                                 resolved_at=None, resolve_due=reopen_deadline(deps, ticket))
+                                 resolved_at=None, resolve_due=handling.reopen_deadline(deps, ticket))
             await notify.staff_member(tx, deps, ticket, ticket["handler_id"], "reopened", comment=comment)
             await notify.resident(tx, deps, ticket, "reopened")
         else:
@@ -80,6 +79,21 @@ async def comment(deps: Deps, actor: Actor, ticket_id: int, text: str) -> dict:
         policy.require_owner(actor, ticket)
         ticket = await apply(tx, deps, ticket, Action.COMMENT, actor, note=text)
         await notify.staff_member(tx, deps, ticket, ticket["handler_id"], "comment", comment=text)
+        view = await card(tx, deps, ticket, reveal=True)
+    deps.wake_outbox()
+    return view
+
+
+async def reply(deps: Deps, actor: Actor, ticket_id: int, text: str) -> dict:
+    """The resident answers the handler's question: relayed to the handler, the clock runs again."""
+    text = clean_text(text)
+    async with deps.db.transaction() as tx:
+        ticket = await load(tx, ticket_id)
+        policy.require_owner(actor, ticket)
+        if not ticket["paused_at"]:
+            raise Stale("state")
+        ticket = await handling.resume_clock(tx, deps, ticket, Action.RESIDENT_REPLY, actor, note=text)
+        await notify.staff_member(tx, deps, ticket, ticket["handler_id"], "resident_reply", reply=text)
         view = await card(tx, deps, ticket, reveal=True)
     deps.wake_outbox()
     return view
