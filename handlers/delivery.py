@@ -26,6 +26,7 @@ EDIT_KINDS = {"offer_taken"}
 
 
 class OutboxSender:
+    BATCH = 50
     def __init__(self, deps: Deps, bot: Bot):
         self.deps = deps
         self.bot = bot
@@ -46,7 +47,7 @@ class OutboxSender:
             except Exception:          # keep delivering whatever one batch did
                 log.exception("outbox batch failed")
                 sent = 0
-            if sent:
+            if sent:                        # a chat's next message becomes its head only now
                 continue
             try:
                 await asyncio.wait_for(self._wake.wait(), interval)
@@ -57,10 +58,10 @@ class OutboxSender:
         self._stopping = True
         self._wake.set()
 
-    async def send_due(self, limit: int = 50) -> int:
+    async def send_due(self, limit: int | None = None) -> int:
         """Send the head message of each chat that is due; returns how many were handled."""
         async with self.deps.db.read() as tx:
-            rows = await outbox.due_heads(tx, self.deps.now_iso(), limit)
+            rows = await outbox.due_heads(tx, self.deps.now_iso(), limit or self.BATCH)
         for row in rows:
             await self._deliver(row)
         return len(rows)

@@ -12,6 +12,7 @@ INSERT INTO tickets (number, resident_id, reporter_staff_id, text, category, pri
                      accept_due, resolve_due)
 VALUES (:number, :resident_id, :reporter_staff_id, :text, :category, :priority, 'pending', :grid_id, :unit_id,
         :place, :latitude, :longitude, :photo, :confidence, :keywords, :now, :now, :accept_due, :resolve_due)
+RETURNING *
 """
 NEXT_NUMBER = """
 INSERT INTO counters (name, value) VALUES (:name, 1)
@@ -60,10 +61,11 @@ async def next_number(tx: Tx, day: str) -> int:
     return await tx.scalar(NEXT_NUMBER, {"name": f"ticket:{day}"})
 
 
-async def insert(tx: Tx, **fields: Any) -> int:
+async def insert(tx: Tx, **fields: Any) -> dict:
+    """Insert a ticket; returns it as stored."""
     fields = dict(fields)
     fields["keywords"] = json.dumps(list(fields.get("keywords", ())), ensure_ascii=False)
-    return await tx.insert(INSERT_TICKET, fields)
+    return await tx.one(INSERT_TICKET, fields)
 
 
 async def get(tx: Tx, ticket_id: int) -> dict | None:

@@ -235,17 +235,16 @@ async def create_ticket(tx, deps: Deps, draft: dict, resident_id: int | None = N
         unit_id = districts[0]["id"] if districts else None      # nobody knows where: the district's queue
     local_day = now.astimezone(deps.calendar.tz).strftime("%Y%m%d")
     number = f"GD{local_day}-{await tickets.next_number(tx, local_day):04d}"
-    ticket_id = await tickets.insert(
+    ticket = await tickets.insert(
         tx, number=number, resident_id=resident_id, reporter_staff_id=reporter_staff_id, text=draft["text"],
         category=draft["category"], priority=draft["priority"], grid_id=grid_id, unit_id=unit_id,
         place=draft.get("place") or draft.get("address") or "", latitude=draft.get("latitude"),
         longitude=draft.get("longitude"), photo=draft.get("photo"), confidence=draft.get("confidence", 0),
         keywords=draft.get("keywords", ()), now=iso(now), accept_due=iso(due.accept_due),
         resolve_due=iso(due.resolve_due))
-    await tickets.add_event(tx, ticket_id, iso(now), "submit", actor.kind if actor else "resident",
+    await tickets.add_event(tx, ticket["id"], iso(now), "submit", actor.kind if actor else "resident",
                             actor.id if actor else resident_id, actor.role if actor else "resident",
                             None, "pending", data={"keywords": draft.get("keywords", [])})
-    ticket = await tickets.get(tx, ticket_id)
     await route(tx, deps, ticket)
     return ticket
 
