@@ -224,13 +224,18 @@ def _count_db(path: Path) -> dict:
 
 
 async def bench_intake(residents: int, total: int, workdir: Path, echo_runs: int = 2) -> dict:
-    """Echo, GridBot, (echo again): the baseline is the better of the echo runs."""
-    echo = [await run_bot("echo", residents, total, workdir)]
-    grid = await run_bot("gridbot", residents, total, workdir)
-    for _ in range(echo_runs - 1):
+    """Echo and GridBot alternately, the same number of runs each; each side's best run counts
+    (fair on a noisy machine: neither side gets more chances than the other)."""
+    echo, grids = [], []
+    for _ in range(max(1, echo_runs)):
         echo.append(await run_bot("echo", residents, total, workdir))
+        grids.append(await run_bot("gridbot", residents, total, workdir))
     base = {"updates_per_s": max(e["updates_per_s"] for e in echo), "p95_ms": min(e["p95_ms"] for e in echo),
             "p50_ms": min(e["p50_ms"] for e in echo), "p99_ms": min(e["p99_ms"] for e in echo)}
+    grid = max(grids, key=lambda g: g["updates_per_s"])
+    grid = {**grid, "p95_ms": min(g["p95_ms"] for g in grids), "p50_ms": min(g["p50_ms"] for g in grids),
+            "p99_ms": min(g["p99_ms"] for g in grids), "runs": [
+                {k: g[k] for k in ("updates_per_s", "p50_ms", "p95_ms", "p99_ms")} for g in grids]}
     return {
         "residents": residents, "reports": total, "gridbot": grid, "echo": echo, "echo_best": base,
         "throughput_ratio": round(grid["updates_per_s"] / base["updates_per_s"], 3),
