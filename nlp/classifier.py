@@ -20,9 +20,10 @@ the priority "urgent" whatever the category.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 
-from nlp.features import vector
+from nlp.features import content_tokens, ngrams
 from nlp.lexicon import Lexicon
 from nlp.tokenizer import Tokenizer
 
@@ -56,14 +57,56 @@ class Classifier:
                 if weight:
                     index.setdefault(word, []).append((i, weight))
         self._index = {word: tuple(hits) for word, hits in index.items()}
+        # Every proper prefix of a keyword: an n-gram can be a keyword only if its head is one of these.
+        self._prefixes = frozenset(word[:i] for word in self._index for i in range(1, len(word)))
         self._ngram = lexicon.scheme.ngram
         self._tf = lexicon.scheme.tf
         self._l2 = lexicon.scheme.norm == "l2"
         self._temperature = lexicon.scheme.temperature
 
     def scores(self, tokens: list[str]) -> tuple[list[float], list[tuple[str, int, float]]]:
-        """Per-category scores (lexicon order) and the matched (keyword, category index, contribution)."""
-        return self.score_vector(vector(tokens, self._ngram, self._tf, self._l2))
+        """Per-category scores (lexicon order) and the matched (keyword, category index, contribution).
+
+        The same arithmetic as score_vector(vector(...)), in one pass: values are summed unscaled and
+        the L2 scale is applied once per category at the end (equal up to float rounding)."""
+        kept = content_tokens(tokens)
+        if self._tf == "log":
+            log = math.log
+            values = ((f, 1.0 + log(n) if n > 1 else 1.0) for f, n in Counter(ngrams(kept, self._ngram)).items())
+        elif self._l2:
+            values = ((f, 1.0) for f in set(ngrams(kept, self._ngram)))
+        else:
+            # Unnormalised binary features: only n-grams that can be keywords change the scores.
+            values = ((f, 1.0) for f in set(self._joinable(kept)))
+        index = self._index
+        acc = [0.0] * len(self._codes)
+        square = 0.0
+        hits_of = []
+        for feat, value in values:
+            square += value * value
+            hits = index.get(feat)
+            if hits:
+                hits_of.append((feat, value, hits))
+                for i, weight in hits:
+                    acc[i] += weight * value
+        scale = 1.0 / math.sqrt(square) if self._l2 and square else 1.0
+        sums = [b + a * scale for b, a in zip(self._bias, acc)]
+        matched = [(feat, i, weight * value * scale) for feat, value, hits in hits_of for i, weight in hits]
+        return sums, matched
+
+    def _joinable(self, kept: list[str]) -> list[str]:
+        """Content tokens plus those n-grams (up to the scheme's n) that could be keywords: the same
+        matches as all n-grams, since an n-gram whose head is no keyword's prefix is no keyword."""
+        out = list(kept)
+        prefixes, n = self._prefixes, self._ngram
+        for i, token in enumerate(kept):
+            joined = token
+            for nxt in kept[i + 1:i + n]:
+                if joined not in prefixes:
+                    break
+                joined += nxt
+                out.append(joined)
+        return out
 
     def score_vector(self, vec: dict[str, float]) -> tuple[list[float], list[tuple[str, int, float]]]:
         """Scores of a document vector (nlp.features.vector) and the matched keywords, with

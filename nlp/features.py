@@ -47,7 +47,7 @@ def content_tokens(tokens: Iterable[str]) -> list[str]:
     return [t for t in tokens if keep(t)]
 
 
-def _ngrams(kept: list[str], ngram: int) -> list[str]:
+def ngrams(kept: list[str], ngram: int) -> list[str]:
     out = list(kept)
     if ngram >= 2:
         out += map(str.__add__, kept, kept[1:])
@@ -58,12 +58,12 @@ def _ngrams(kept: list[str], ngram: int) -> list[str]:
 
 def extract(tokens: Iterable[str], ngram: int) -> set[str]:
     """Distinct features: content tokens and n-grams (2..ngram) of adjacent content tokens."""
-    return set(_ngrams(content_tokens(tokens), ngram))
+    return set(ngrams(content_tokens(tokens), ngram))
 
 
 def vector(tokens: Iterable[str], ngram: int, tf: str = "binary", l2: bool = False) -> dict[str, float]:
     """Feature -> value for one text (see the module docstring)."""
-    feats = _ngrams(content_tokens(tokens), ngram)
+    feats = ngrams(content_tokens(tokens), ngram)
     if tf == "log":
         log = math.log
         vec = {f: (1.0 + log(n) if n > 1 else 1.0) for f, n in Counter(feats).items()}

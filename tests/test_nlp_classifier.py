@@ -58,3 +58,17 @@ def test_ambiguous_message_is_not_confident():
     assert not result.confident
     assert [code for code, _ in result.candidates] in (["a", "b", "c"], ["b", "a", "c"])
     assert result.confidence == 0.0
+
+
+def test_fast_path_scores_exactly_like_all_ngrams():
+    """The default lexicon skips n-grams that cannot be keywords; the scores must not change."""
+    from nlp.features import content_tokens, ngrams
+    from nlp.lexicon import default_lexicon
+    from nlp.tokenizer import Tokenizer
+    clf = Classifier(default_lexicon(), Tokenizer())
+    texts = ["纺织路社区人民东路62号院一下雨就积水，出不了门", "楼下烧烤店半夜噪音扰民还乱扔垃圾",
+             "小区电梯经常坏，老人上下楼困难，物业不管", "下水道堵了污水冒出来臭气熏天"]
+    for text in texts:
+        tokens = clf.tokenizer.cut(text)
+        every = {f: 1.0 for f in ngrams(content_tokens(tokens), clf.lexicon.scheme.ngram)}
+        assert clf.scores(tokens)[0] == pytest.approx(clf.score_vector(every)[0])
