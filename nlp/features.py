@@ -43,8 +43,16 @@ def keep(token: str) -> bool:
 
 
 def content_tokens(tokens: Iterable[str]) -> list[str]:
-    """The tokens that carry content, in order."""
-    return [t for t in tokens if keep(t)]
+    """The tokens that carry content, in order (keep() inlined: this runs for every token)."""
+    cache = _noise_cache
+    out = []
+    for token in tokens:
+        noise = cache.get(token)
+        if noise is None:
+            noise = not keep(token)
+        if not noise:
+            out.append(token)
+    return out
 
 
 def ngrams(kept: list[str], ngram: int) -> list[str]:
