@@ -7,7 +7,6 @@ SIGTERM stops it cleanly.
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import os
 import signal
@@ -42,34 +41,9 @@ async def run_gridbot(base_url: str, db_path: str) -> None:
 
 
 async def run_echo(base_url: str) -> None:
-    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-    from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
-
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("✅ 提交", callback_data="echo:sub")]])
-
-    async def echo(update: Update, context) -> None:
-        """Echoes the text with one button."""
-        text = html.escape(update.effective_message.text or "?")
-        await update.effective_message.reply_html(f"<b>回声</b>：{text}", reply_markup=keyboard)
-
-    async def pressed(update: Update, context) -> None:
-        """Answers the press and edits the message."""
-        query = update.callback_query
-        await query.answer("已提交")
-        await query.edit_message_text(f"{query.message.text}\n已提交")
-
     from bot.app import SANDBOX_TOKEN
-    app = (Application.builder().token(SANDBOX_TOKEN).base_url(base_url).concurrent_updates(False).build())
-    app.add_handler(MessageHandler(filters.TEXT, echo))
-    app.add_handler(CallbackQueryHandler(pressed))
-    async with app:
-        await app.start()
-        await app.updater.start_polling(poll_interval=0.0, timeout=10)
-        try:
-            await _wait_for_sigterm()
-        finally:
-            await app.updater.stop()
-            await app.stop()
+    from bot.sandbox.ptb_echo import serve_echo
+    await serve_echo(base_url, SANDBOX_TOKEN, _wait_for_sigterm())
 
 
 def main(argv: list[str]) -> int:
