@@ -326,6 +326,8 @@ def queue_list(queue: dict) -> str:
     return f"待派单 {len(queue['waiting'])} 件，延期申请 {len(queue['extensions'])} 件："
 
 
+THANKS = {"reply": "已把您的回复转给办理人员，谢谢！", "comment": "已收到您的留言，谢谢！"}
+
 PROMPTS = {
     "ret": "请输入退回原因（例如：不属于本网格）：",
     "note": "请输入办理进展，将转告居民：",

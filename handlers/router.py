@@ -1,7 +1,6 @@
 """Which handler gets which update: one place to read the bot's whole surface."""
 from __future__ import annotations
 
-from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
@@ -14,7 +13,8 @@ from handlers.common import GridContext, identify, mark_applied, on_error, refus
 RESIDENT_ACTIONS = {"rate", "cxl"}
 HANDLER_ACTIONS = {"acc", "ret", "note", "res", "esc", "ext", "ask", "resume"}
 SUPERVISOR_ACTIONS = {"disp", "to", "extok", "extno", "esc"}
-ANSWER_TTL = timedelta(minutes=30)      # a question left unanswered this long no longer captures text
+# What a resident's text answers, when the bot asked them something.
+RESIDENT_ANSWERS = {"reply": resident_service.reply, "comment": resident_service.comment}
 
 
 async def on_ticket_button(update: Update, context: GridContext) -> None:
@@ -48,21 +48,14 @@ async def on_text(update: Update, context: GridContext) -> None:
         if actor.role in ("supervisor", "admin"):
             await supervisor.on_answer(update, context, awaiting, text)
             return
-        if awaiting["what"] == "reply":
+        answer = RESIDENT_ANSWERS.get(awaiting["what"])
+        if answer is not None:
             try:
-                await resident_service.reply(deps, actor, awaiting["ticket_id"], text)
+                await answer(deps, actor, awaiting["ticket_id"], text)
             except ServiceError as exc:
                 await refuse(update, exc)
                 return
-            await reply(update, "已把您的回复转给办理人员，谢谢！")
-            return
-        if awaiting["what"] == "comment":
-            try:
-                await resident_service.comment(deps, actor, awaiting["ticket_id"], text)
-            except ServiceError as exc:
-                await refuse(update, exc)
-                return
-            await reply(update, "已收到您的留言，谢谢！")
+            await reply(update, render.THANKS[awaiting["what"]])
             return
     if actor.is_staff:
         await reply(update, render.error_text("staff_text"))

@@ -157,3 +157,15 @@ async def test_waiting_on_the_resident_pauses_the_clock(deps, actor, clock):
     assert (await outbox(deps))[-1]["kind"] == "resident_reply"
     with pytest.raises(Stale):
         await resident.reply(deps, res, view["id"], "再说一句")                # no longer waiting
+
+
+async def test_rating_comment_is_asked_for_briefly(deps, clock):
+    from bot.services import inputs
+    await inputs.expect(deps, RESIDENT, "comment", 1)
+    assert (await inputs.take(deps, RESIDENT))["what"] == "comment"
+    await inputs.expect(deps, RESIDENT, "comment", 1)
+    clock.advance(minutes=11)
+    assert await inputs.take(deps, RESIDENT) is None            # later text is a new report again
+    await inputs.expect(deps, RESIDENT, "ret", 1)
+    clock.advance(days=2)
+    assert (await inputs.take(deps, RESIDENT))["what"] == "ret"   # a handler's pending question does not lapse

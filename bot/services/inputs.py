@@ -1,13 +1,19 @@
 """What a chat's next text answers: a reason, a result, a comment … kept in the database across restarts."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot.clock import parse_iso
 from bot.services.deps import Deps
 from storage import residents
+
+# An optional comment after a rating is asked for briefly: later text is a new report, not a comment.
+EXPIRES = {"comment": timedelta(minutes=10)}
 
 
 async def expect(deps: Deps, chat_id: int, what: str, ticket_id: int | None = None, **extra) -> None:
     async with deps.db.transaction() as tx:
-        await residents.put_awaiting(tx, chat_id, {"what": what, "ticket_id": ticket_id, **extra})
+        await residents.put_awaiting(tx, chat_id, {"what": what, "ticket_id": ticket_id, "at": deps.now_iso(), **extra})
 
 
 async def take(deps: Deps, chat_id: int) -> dict | None:
@@ -19,6 +25,9 @@ async def take(deps: Deps, chat_id: int) -> dict | None:
         awaiting = await residents.get_awaiting(tx, chat_id)
         if awaiting is not None:
             await residents.clear_awaiting(tx, chat_id)
+            ttl = EXPIRES.get(awaiting["what"])
+            if ttl and awaiting.get("at") and deps.now() - parse_iso(awaiting["at"]) > ttl:
+                return None
         return awaiting
 
 
