@@ -133,6 +133,7 @@ ERRORS = {
     "rate_limited_tickets": "您一小时内提交的工单较多（上限 {limit} 件）。请稍后再提交，紧急情况请拨打 12345 或 110。",
     "rate_limited_bind": "绑定尝试次数过多，请一小时后再试。",
     "unknown_command": "没有这个命令。发送 /help 查看可用命令。",
+    "edited": "修改已发送的消息不会更新报告。如需更正，请重新发送一条完整的描述。",
     "unsupported": "暂时只能处理文字、照片和位置。请用文字描述问题，照片请以图片方式发送。",
     "internal": "抱歉，系统暂时出了点问题，您的消息已记录。请稍后再试。",
     "question": "请输入要询问的问题。",
@@ -158,8 +159,9 @@ def draft(d: dict) -> tuple[str, Keyboard]:
     lines = [f"<b>请确认您的报告</b>\n\n{esc(short(d['text'], 600))}\n"]
     if d["step"] == "category":
         lines.append("我不太确定问题的类别，请选择最接近的一项：")
-        rows = [[Button(name, callback_data=f"d:{k}:cat:{code}")] for code, name in d["candidate_names"][:12]]
-        if len(d["candidate_names"]) <= 3:
+        buttons = [Button(name, callback_data=f"d:{k}:cat:{i}") for i, name in d["candidate_ids"]]
+        rows = [buttons[j:j + 2] for j in range(0, len(buttons), 2)] if len(buttons) > 3 else [[b] for b in buttons]
+        if len(buttons) <= 3:
             rows.append([Button("其他类别…", callback_data=f"d:{k}:cats")])
         rows.append([Button("取消", callback_data=f"d:{k}:x")])
         return "\n".join(lines), Keyboard(rows)

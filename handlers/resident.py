@@ -157,8 +157,8 @@ async def on_draft_button(update: Update, context: GridContext) -> None:
             await edit_or_reply(update, "请选择问题所在的社区：",
                                 render.unit_picker(await intake.communities(deps), parts[1]))
             return
-        if op == "cat" and arg:
-            draft = await intake.choose_category(deps, actor, arg)
+        if op == "cat" and arg.isdigit():
+            draft = await intake.choose_category(deps, actor, int(arg))
         elif op == "cats":
             draft = await intake.ask_category(deps, actor)
         elif op == "loc":

@@ -89,12 +89,18 @@ async def unsupported(update: Update, context: GridContext) -> None:
     await reply(update, render.error_text("unsupported"))
 
 
+async def edited(update: Update, context: GridContext) -> None:
+    """An edited message changes nothing already received: say so, once."""
+    await reply(update, render.error_text("edited"))
+
+
 async def stale_button(update: Update, context: GridContext) -> None:
     await update.callback_query.answer(render.error_text("stale"), show_alert=True)
 
 
 def register(application: Application) -> None:
     application.add_handler(TypeHandler(Update, identify), group=-1)
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED, edited))
     for name, callback in (("start", resident.start), ("bind", resident.bind), ("help", resident.help_command),
                            ("my", resident.my), ("status", resident.status), ("cancel", resident.cancel),
                            ("tasks", staff.tasks), ("whistle", staff.whistle),

@@ -69,6 +69,10 @@ async def test_low_confidence_offers_three_categories(gridbot):
     pick = await resident.wait_for("请选择最接近的一项")
     choices = [b for b in pick.buttons if ":cat:" in b[1]]
     assert len(choices) == 3
+    await resident.press(pick, "其他类别…")
+    every = await resident.wait_for(lambda m: len([b for b in m.buttons if ":cat:" in b[1]]) > 3)
+    assert len([b for b in every.buttons if ":cat:" in b[1]]) == 20        # the whole taxonomy, none cut off
+    pick = every
     await resident.press(pick, choices[0][0])
     draft = await resident.wait_for(lambda m: f"类别：{choices[0][0]}" in m.text)
     assert draft.buttons
@@ -95,3 +99,18 @@ async def test_double_tapped_submit_makes_one_ticket(gridbot):
     await resident.send("/my")
     listing = await resident.wait_for("我的工单")
     assert len(re.findall(r"GD\d{8}-\d{4}", listing.text)) == 1
+
+
+async def test_change_location_then_type_the_address(gridbot):
+    resident = gridbot.user(RESIDENT)
+    await resident.send("纺织路社区有个路灯坏了，晚上黑漆漆的")
+    draft = await resident.wait_for(lambda m: "✅ 提交" in str(m.buttons))
+    await resident.press(draft, "更改位置")
+    await resident.wait_for("问题发生在哪里")
+    await resident.send("人民东路62号院")
+    moved = await resident.wait_for(lambda m: "纺织路社区第一网格" in m.text and "✅ 提交" in str(m.buttons))
+    await resident.press(moved, "更改类别")
+    every = await resident.wait_for(lambda m: len([b for b in m.buttons if ":cat:" in b[1]]) == 20)
+    await resident.press(every, "排水防涝")
+    final = await resident.wait_for(lambda m: "类别：<b>排水防涝</b>" in m.html or "类别：排水防涝" in m.text)
+    assert "纺织路社区第一网格" in final.text and final.button("✅ 提交")

@@ -50,7 +50,8 @@ def test_every_rendering_is_valid_html_within_limits(text, name):
     result = classifier().classify(text)                 # never raises, whatever the text
     draft = {"key": "abc123", "text": text, "category": result.category, "category_name": result.category_name,
              "keywords": list(result.keywords), "priority": result.priority, "photo": "x", "place": name,
-             "unit_name": name, "candidate_names": [("drainage", name)] * 3}
+             "unit_name": name, "candidate_names": [("drainage", name)] * 3,
+             "candidate_ids": [(19, name or "其他")] * 20}
     for step in ("category", "location", "confirm"):
         check(*render.draft({**draft, "step": step}))
     c = card(text, name)

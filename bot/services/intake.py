@@ -89,9 +89,12 @@ async def _store_new(tx, deps: Deps, actor: Actor, draft: dict) -> dict:
 
 async def _view(tx, deps: Deps, draft: dict) -> dict:
     """The draft plus names for rendering."""
+    codes = list(deps.lexicon.categories)
     unit = await deps.units.unit(tx, draft.get("unit_id"))
     return {**draft, "category_name": deps.category_name(draft["category"]),
             "candidate_names": [(c, deps.category_name(c)) for c in draft.get("candidates", [])],
+            # buttons name a category by its position: learned codes can be long Chinese labels (64-byte limit)
+            "candidate_ids": [(codes.index(c), deps.category_name(c)) for c in draft.get("candidates", []) if c in codes],
             "unit_name": unit["name"] if unit else "", "unit_kind": unit["kind"] if unit else ""}
 
 
@@ -100,9 +103,7 @@ async def _update(deps: Deps, actor: Actor, change) -> dict:
         draft = await residents.get_draft(tx, actor.chat_id)
         if draft is None or "ticket_id" in draft:
             raise Stale("no_draft")
-        await change(tx, draft)
-        if draft["step"] != "confirm":
-            draft["step"] = "location" if draft.get("unit_id") is None else "confirm"
+        await change(tx, draft)            # each change sets the step it leads to
         await residents.put_draft(tx, actor.chat_id, draft, deps.now_iso())
         return await _view(tx, deps, draft)
 
@@ -121,15 +122,17 @@ async def draft_key(deps: Deps, actor: Actor) -> str | None:
     return draft["key"] if draft else None
 
 
-async def choose_category(deps: Deps, actor: Actor, code: str) -> dict:
-    if code not in deps.lexicon.categories:
+async def choose_category(deps: Deps, actor: Actor, position: int) -> dict:
+    """The resident picks a category (by its position in the lexicon, as the buttons carry it)."""
+    codes = list(deps.lexicon.categories)
+    if not 0 <= position < len(codes):
         raise InvalidInput("category")
+    code = codes[position]
 
     async def change(tx, draft):
         draft["category"] = code
         draft["confident"] = True
-        if draft["step"] == "category":
-            draft["step"] = "location"
+        draft["step"] = "location" if draft.get("unit_id") is None else "confirm"
     return await _update(deps, actor, change)
 
 
@@ -142,11 +145,8 @@ async def ask_category(deps: Deps, actor: Actor) -> dict:
 
 async def ask_location(deps: Deps, actor: Actor) -> dict:
     async def change(tx, draft):
-        draft["step"] = "location"
-        draft["unit_id"] = draft.get("unit_id")
-    draft = await _update(deps, actor, change)
-    draft["step"] = "location"
-    return draft
+        draft["step"] = "location"         # the next text is the address
+    return await _update(deps, actor, change)
 
 
 async def choose_unit(deps: Deps, actor: Actor, unit_id: int) -> dict:
