@@ -169,3 +169,18 @@ async def test_rating_comment_is_asked_for_briefly(deps, clock):
     await inputs.expect(deps, RESIDENT, "ret", 1)
     clock.advance(days=2)
     assert (await inputs.take(deps, RESIDENT))["what"] == "ret"   # a handler's pending question does not lapse
+
+
+async def test_personal_numbers_masked_for_everyone_but_resident_and_handler(deps, actor):
+    import json
+    res, li = await actor(RESIDENT), await actor(WORKER)
+    view = await submit(deps, res, "人民东路62号院积水，我电话13812345678，身份证410102199001011234")
+    assert "13812345678" in view["text"]                                   # the resident sees their own
+    offer = json.loads((await outbox(deps, "new_ticket"))[0]["payload"])
+    assert "13812345678" not in offer["ticket"]["text"] and "138****5678" in offer["ticket"]["text"]
+    assert "410102199001011234" not in offer["ticket"]["text"]
+    await handling.accept(deps, li, view["id"])
+    mine = await resident.status(deps, li, view["number"])                 # the handler sees it whole
+    assert "13812345678" in mine["text"]
+    other = await resident.status(deps, await actor(SUPERVISOR), view["number"])
+    assert "13812345678" not in other["text"]
