@@ -293,10 +293,14 @@ def queue_keyboard(ticket_id: int) -> Keyboard:
                       Button("上报", callback_data=f"t:esc:{ticket_id}")]])
 
 
+MAX_BUTTONS = 100        # Telegram's limit for one inline keyboard
+
+
 def dispatch_keyboard(ticket_id: int, units: list[dict]) -> Keyboard:
-    rows = [[Button(("🏢 " if u["kind"] == "department" else "") + u["name"],
-                    callback_data=f"t:to:{ticket_id}:{u['id']}")] for u in units[:30]]
-    return Keyboard(rows)
+    """Two per row; the whole district (30 grids, 19 departments) fits within Telegram's 100 buttons."""
+    buttons = [Button(("🏢 " if u["kind"] == "department" else "") + u["name"],
+                      callback_data=f"t:to:{ticket_id}:{u['id']}") for u in units[:MAX_BUTTONS]]
+    return Keyboard([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
 
 
 def extension_keyboard(ticket_id: int) -> Keyboard:
@@ -312,6 +316,23 @@ def rating_keyboard(ticket_id: int) -> Keyboard:
 
 def resident_cancel_keyboard(ticket_id: int) -> Keyboard:
     return Keyboard([[Button("撤销这张工单", callback_data=f"t:cxl:{ticket_id}")]])
+
+
+def status_keyboard(c: dict, actor) -> Keyboard | None:
+    """The buttons a ticket's detail offers this viewer (each action is re-checked when pressed)."""
+    state = c["state"]
+    if actor.kind == "resident":
+        if state in ("pending", "accepted"):
+            return resident_cancel_keyboard(c["id"])
+        return rating_keyboard(c["id"]) if state == "resolved" else None
+    if actor.role in ("supervisor", "admin") and state == "pending":
+        return queue_keyboard(c["id"])
+    if actor.role in ("worker", "handler"):
+        if state == "accepted" and c.get("handler_id") == actor.id:
+            return work_keyboard(c["id"])
+        if state == "pending":
+            return offer_keyboard(c["id"])
+    return None
 
 
 def tasks_list(cards: list[dict]) -> str:

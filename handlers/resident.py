@@ -51,13 +51,7 @@ async def status(update: Update, context: GridContext) -> None:
     except ServiceError as exc:
         await refuse(update, exc)
         return
-    markup = None
-    actor = context.actor
-    if actor.kind == "resident" and view["state"] in ("pending", "accepted"):
-        markup = render.resident_cancel_keyboard(view["id"])
-    elif actor.kind == "resident" and view["state"] == "resolved":
-        markup = render.rating_keyboard(view["id"])
-    await reply(update, render.ticket_detail(view), markup)
+    await reply(update, render.ticket_detail(view), render.status_keyboard(view, context.actor))
 
 
 async def cancel(update: Update, context: GridContext) -> None:

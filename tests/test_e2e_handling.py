@@ -173,3 +173,15 @@ async def test_asking_the_resident_pauses_until_they_answer(gridbot):
     assert "到小腿了" in relayed.text and relayed.button("办结")
     assert (await ticket_state(gridbot.deps, number))["paused_at"] is None
     assert await history(gridbot.deps, number) == ["submit", "accept", "ask_resident", "resident_reply"]
+
+
+async def test_district_supervisor_sees_every_grid_and_department(gridbot):
+    number = await report(gridbot.user(RESIDENT))
+    district = gridbot.user(DISTRICT)
+    await district.send(f"/status {number}")
+    detail = await district.wait_for(lambda m: m.text.startswith(f"工单 {number}"))
+    async with gridbot.deps.db.read() as tx:
+        units = await tx.scalar("SELECT count(*) FROM units WHERE kind IN ('grid', 'department')")
+    await district.press(detail, "派单/交办")
+    targets = await district.wait_for("请选择派往")
+    assert len(targets.buttons) == units and targets.buttons[0][0] == "🏢 区水务局"     # drainage → water first

@@ -43,7 +43,8 @@ async def targets(deps: Deps, actor: Actor, ticket_id: int) -> list[dict]:
         suggested = await org.department_for_category(tx, ticket["category"])
         if suggested:
             departments.sort(key=lambda u: u["id"] != suggested["id"])
-        return grids + departments
+        # the likely answers first: the suggested department, then the ticket's own grid
+        return departments[:1] + grids + departments[1:]
 
 
 async def dispatch(deps: Deps, actor: Actor, ticket_id: int, unit_id: int, note: str = "") -> dict:

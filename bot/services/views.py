@@ -41,7 +41,7 @@ async def card(tx: Tx, deps: Deps, ticket: dict, *, reveal: bool = False) -> dic
         "priority": ticket["priority"], "text": text, "place": ticket["place"],
         "grid_name": await unit_name(tx, deps, ticket["grid_id"]),
         "unit_name": unit["name"] if unit else "", "unit_kind": unit["kind"] if unit else "",
-        "handler_name": mask_name(handler["name"]) if handler else "",
+        "handler_name": mask_name(handler["name"]) if handler else "", "handler_id": ticket["handler_id"],
         "accept_due": ticket["accept_due"], "resolve_due": ticket["resolve_due"],
         "created_at": ticket["created_at"], "result": ticket["result"], "rating": ticket["rating"],
         "reopen_count": ticket["reopen_count"], "photo": ticket["photo"],
