@@ -3,6 +3,8 @@
 The solver of LIBLINEAR / scikit-learn's LinearSVC (Hsieh et al., ICML 2008), without
 shrinking: for each class, a binary SVM (class against the rest) with a regularised bias
 (a constant feature of value 1). Examples are sparse: (feature ids, values, class index).
+Optionally each class sees its own feature scaling (`scales[k][j]` multiplies feature j's
+values for class k, as in NBSVM).
 """
 
 from __future__ import annotations
@@ -23,11 +25,17 @@ class LinearModel:
 
 
 def train_svm(examples: Sequence[Example], n_classes: int, n_features: int, c: float = 1.0,
-              epochs: int = 6, seed: int = 13) -> LinearModel:
-    """One-vs-rest L2-loss linear SVM; `epochs` passes of dual coordinate descent per class."""
+              epochs: int = 6, seed: int = 13,
+              scales: Sequence[Sequence[float]] | None = None) -> LinearModel:
+    """One-vs-rest L2-loss linear SVM; `epochs` passes of dual coordinate descent per class.
+    With `scales`, class k is trained on values scaled by scales[k] (weights are in scaled units)."""
     weights, bias = [], []
     for k in range(n_classes):
-        w, b = _binary(examples, k, n_features, c, epochs, random.Random(seed + k))
+        ex = examples
+        if scales is not None:
+            r = scales[k]
+            ex = [(ids, [v * r[j] for j, v in zip(ids, xs)], y) for ids, xs, y in examples]
+        w, b = _binary(ex, k, n_features, c, epochs, random.Random(seed + k))
         weights.append(w)
         bias.append(b)
     return LinearModel(weights, bias)
@@ -60,36 +68,3 @@ def _binary(examples, k, n_features, c, epochs, rng) -> tuple[list[float], float
                 b += d
     return w, b
 
-
-def refine_sparse(weights: dict[str, dict[int, float]], bias: list[float],
-                  vectors: Sequence[dict[str, float]], labels: Sequence[int], epochs: int = 8,
-                  eta: float = 0.01, seed: int = 1) -> None:
-    """Fine-tune a pruned multiclass model in place, on its kept entries only.
-
-    `weights` maps feature -> {class: weight} (the entries kept after pruning). Multiclass hinge
-    SGD (Crammer-Singer style): when the true class does not beat the best other class by 1,
-    its kept weights move towards the text and the rival's away from it. Entries never appear
-    or disappear, so the keyword count stays as pruned.
-    """
-    rng = random.Random(seed)
-    order = list(range(len(vectors)))
-    n = len(bias)
-    for _ in range(epochs):
-        rng.shuffle(order)
-        for i in order:
-            hits = [(weights[f], x) for f, x in vectors[i].items() if f in weights]
-            s = list(bias)
-            for row, x in hits:
-                for k, w in row.items():
-                    s[k] += w * x
-            y = labels[i]
-            sy, s[y] = s[y], float("-inf")
-            r = max(range(n), key=s.__getitem__)
-            if s[r] + 1.0 > sy:
-                for row, x in hits:
-                    if y in row:
-                        row[y] += eta * x
-                    if r in row:
-                        row[r] -= eta * x
-                bias[y] += eta * 0.1
-                bias[r] -= eta * 0.1

@@ -7,14 +7,13 @@ rows also count a second time with their tokens as given (more training signal).
 
 Features (nlp.features.vector, `tf = "log"`, `norm = "l2"`): content tokens and adjacent
 bigrams, value 1 + ln(count), divided by the norm of the text's values; features in fewer
-than `min_df` training texts are dropped. Each feature is scaled by its idf, ln((1+N)/(1+df))
-+ 1, and a one-vs-rest linear SVM (nlp.linear) is fitted; the idf is then folded into the
-keyword weights, so the classifier needs nothing but the lexicon. Adding the same constant to
-a feature's weights in every category changes no score difference, so each feature's weights
-are shifted to make the smallest 0; the strongest `max_keywords` per category are kept, and
-the kept entries (only those) are refitted by multiclass hinge SGD (nlp.linear.refine_sparse)
-so they make up for the dropped ones; a refitted weight may turn negative (a word arguing
-against a category).
+than `min_df` training texts are dropped. NBSVM (Wang & Manning 2012): for each category,
+feature f is scaled by its log-count ratio r_f = ln((p_f/|p|)/(q_f/|q|)), p and q counting
+the category's and the other texts containing f (plus 1), and a one-vs-rest linear SVM
+(nlp.linear) is fitted on the scaled values; r is then folded into the keyword weights
+(w_f * r_f), so the classifier needs nothing but the lexicon. Adding the same constant to a
+feature's weights in every category changes no score difference, so each feature's weights
+are shifted to make the smallest 0; the strongest `max_keywords` per category are kept.
 
 Calibration. Part of the raw (not pre-segmented) rows is held out first, near-duplicates of
 them removed from the rest; a model fitted on the rest fixes the confidence temperature and
@@ -32,7 +31,7 @@ from nlp.classifier import Classifier
 from nlp.dataset import LabelledText
 from nlp.features import vector
 from nlp.lexicon import Lexicon, Scheme, make_category, make_lexicon
-from nlp.linear import refine_sparse, train_svm
+from nlp.linear import train_svm
 from nlp.split import holdout_split
 from nlp.tokenizer import Tokenizer
 
@@ -55,19 +54,37 @@ def featurize(rows: Sequence[LabelledText], tokenizer: Tokenizer) -> list[dict[s
     return [vector(segment(row, tokenizer), NGRAM, "log", True) for row in rows]
 
 
+def _log_count_ratios(vectors, labels, indices, ids, n_classes) -> list[list[float]]:
+    """r[k][j]: NB log-count ratio of feature j for class k against the rest (binarised, alpha 1)."""
+    counts = [[0] * len(ids) for _ in range(n_classes)]
+    for i in indices:
+        row = counts[labels[i]]
+        for f in vectors[i]:
+            j = ids.get(f)
+            if j is not None:
+                row[j] += 1
+    total = [sum(col) for col in zip(*counts)]
+    ratios = []
+    for row in counts:
+        p = [1 + n for n in row]
+        q = [1 + t - n for t, n in zip(total, row)]
+        sp, sq = sum(p), sum(q)
+        ratios.append([math.log(a * sq / (b * sp)) for a, b in zip(p, q)])
+    return ratios
+
+
 def _fit(vectors, labels, indices, n_classes, epochs, min_df, c):
     df = Counter(f for i in indices for f in vectors[i])
     vocab = [f for f, n in df.items() if n >= min_df]
-    n_docs = len(indices)
-    idf = [math.log((1 + n_docs) / (1 + df[f])) + 1 for f in vocab]
     ids = {f: j for j, f in enumerate(vocab)}
+    ratios = _log_count_ratios(vectors, labels, indices, ids, n_classes)
     examples = []
     for i in indices:
         pairs = [(ids[f], v) for f, v in vectors[i].items() if f in ids]
-        examples.append(([j for j, _v in pairs], [v * idf[j] for j, v in pairs], labels[i]))
-    model = train_svm(examples, n_classes, len(vocab), c=c, epochs=epochs)
-    for w in model.weights:                            # fold the idf into the keyword weights
-        for j, g in enumerate(idf):
+        examples.append(([j for j, _v in pairs], [v for _j, v in pairs], labels[i]))
+    model = train_svm(examples, n_classes, len(vocab), c=c, epochs=epochs, scales=ratios)
+    for w, r in zip(model.weights, ratios):            # fold the ratios into the keyword weights
+        for j, g in enumerate(r):
             w[j] *= g
     return model, vocab
 
@@ -89,11 +106,9 @@ def _prune(model, vocab, max_keywords) -> dict[str, dict[int, float]]:
 
 
 def _sparse_fit(vectors, labels, indices, n_classes, epochs, min_df, c, max_keywords):
-    """SVM on the texts, pruned to `max_keywords` a category, then refined on the kept entries."""
+    """NBSVM on the texts, pruned to `max_keywords` a category."""
     model, vocab = _fit(vectors, labels, indices, n_classes, epochs, min_df, c)
-    kept, bias = _prune(model, vocab, max_keywords), list(model.bias)
-    refine_sparse(kept, bias, [vectors[i] for i in indices], [labels[i] for i in indices])
-    return kept, bias
+    return _prune(model, vocab, max_keywords), list(model.bias)
 
 
 def _to_lexicon(kept, bias, codes, min_margin=0.0, temperature=1.0) -> Lexicon:
