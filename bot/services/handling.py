@@ -15,7 +15,6 @@ from bot.sla import deadlines, limit_for
 from bot.workflow import Action
 from storage import org, tickets
 
-_LEVELS = ("community", "street", "district")
 
 
 def _reason(text: str | None, what: str = "reason") -> str:
@@ -56,10 +55,10 @@ async def return_ticket(deps: Deps, actor: Actor, ticket_id: int, reason: str) -
 
 
 async def _supervising_unit(tx, deps: Deps, unit_id: int) -> dict:
-    for unit in await deps.units.ancestors(tx, unit_id):
-        if unit["kind"] in _LEVELS:
-            return unit
-    raise Forbidden("no_level_above")
+    chain = await deps.units.supervising_above(tx, unit_id)
+    if not chain:
+        raise Forbidden("no_level_above")
+    return chain[0]
 
 
 async def escalate(deps: Deps, actor: Actor, ticket_id: int, reason: str) -> dict:

@@ -45,10 +45,7 @@ async def staff_member(tx: Tx, deps: Deps, ticket: dict, staff_id: int | None, k
 async def supervisors_above(tx: Tx, deps: Deps, ticket: dict, kind: str, unit_id: int | None = None,
                             levels: int = 1, **extra) -> int:
     """Supervisors of the nearest `levels` supervising units above `unit_id` (default: the ticket's unit)."""
-    start = unit_id or ticket["unit_id"] or ticket["grid_id"]
-    if start is None:
-        return 0
-    chain = [u for u in await deps.units.ancestors(tx, start) if u["kind"] in ("community", "street", "district")]
+    chain = await deps.units.supervising_above(tx, unit_id or ticket["unit_id"] or ticket["grid_id"])
     sent = 0
     for unit in chain[:levels]:
         sent += await staff_of_unit(tx, deps, ticket, kind, unit_id=unit["id"], **extra)

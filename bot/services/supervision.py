@@ -7,6 +7,7 @@ from bot.services.deps import Actor, Deps
 from bot.services.errors import Forbidden, InvalidInput
 from bot.services.intake import route
 from bot.services.transitions import apply, load
+from bot.services.units import SUPERVISING_KINDS
 from bot.services.views import card
 from bot.workflow import Action
 from storage import org, tickets
@@ -22,8 +23,8 @@ async def queue(deps: Deps, actor: Actor) -> dict:
     _require_supervisor(actor)
     async with deps.db.read() as tx:
         units = await policy.jurisdiction(tx, actor)
-        levels = [u["id"] for u in await org.all_units(tx)
-                  if u["id"] in set(units) and u["kind"] in ("community", "street", "district")]
+        mine = set(units)
+        levels = [u["id"] for u in await org.all_units(tx) if u["id"] in mine and u["kind"] in SUPERVISING_KINDS]
         waiting = await tickets.pending_in_units(tx, levels)
         extensions = await tickets.extensions_in_units(tx, units)
         return {"waiting": [await card(tx, deps, t) for t in waiting],

@@ -29,7 +29,6 @@ from bot.workflow import Action
 from storage import deadlines, org
 from storage.db import Tx
 
-SUPERVISING = ("community", "street", "district")
 
 
 @dataclass
@@ -55,25 +54,18 @@ def stages_due(due: datetime, now: datetime, deps: Deps) -> list[str]:
     return ["remind"] if now >= due - config.reminder_lead else []
 
 
-async def _supervisor_chain(tx: Tx, ticket: dict) -> list[dict]:
-    start = ticket["unit_id"] or ticket["grid_id"]
-    if start is None:
-        return []
-    return [u for u in await org.ancestors(tx, start) if u["kind"] in SUPERVISING]
-
-
 async def _chats_of_unit(tx: Tx, unit_id: int | None) -> list[int]:
     people = await org.staff_of_unit(tx, unit_id) if unit_id else []
     return [p["chat_id"] for p in people if p["chat_id"]]
 
 
-async def _recipients(tx: Tx, ticket: dict, deadline: str, tier: str) -> list[int]:
+async def _recipients(tx: Tx, deps: Deps, ticket: dict, deadline: str, tier: str) -> list[int]:
     if tier == "handler":
         if deadline == "resolve" and ticket["handler_id"]:
             person = await org.staff(tx, ticket["handler_id"])
             return [person["chat_id"]] if person and person["chat_id"] and person["active"] else []
         return await _chats_of_unit(tx, ticket["unit_id"])
-    chain = await _supervisor_chain(tx, ticket)
+    chain = await deps.units.supervising_above(tx, ticket["unit_id"] or ticket["grid_id"])
     if not chain:                     # a ticket at the top level: its own unit watches it
         return await _chats_of_unit(tx, ticket["unit_id"])
     index = 0 if tier == "above" else min(1, len(chain) - 1)
@@ -117,7 +109,7 @@ async def _ticket_alerts(tx: Tx, deps: Deps, ticket: dict, now: datetime, owed, 
                 view = await card(tx, deps, ticket)
             payload = {"ticket": view, "deadline": deadline, "stage": stage, "tier": tier, "due": ticket["due"],
                        "overdue_seconds": max(0, int((now - due).total_seconds()))}
-            for chat_id in dict.fromkeys(await _recipients(tx, ticket, deadline, tier)):
+            for chat_id in dict.fromkeys(await _recipients(tx, deps, ticket, deadline, tier)):
                 owed[chat_id].append(("deadline_alert", payload, ticket["id"]))
             result.reminders += stage == "remind"
             result.overdue += stage == "overdue" and tier == "handler"

@@ -8,6 +8,9 @@ from storage import org
 from storage.db import Tx
 
 
+SUPERVISING_KINDS = ("community", "street", "district")     # levels whose staff supervise, 四级响应
+
+
 class UnitCache:
     def __init__(self) -> None:
         self._by_id: dict[int, dict] = {}
@@ -40,3 +43,9 @@ class UnitCache:
         if unit_id not in self._ancestors:
             self._ancestors[unit_id] = await org.ancestors(tx, unit_id)
         return self._ancestors[unit_id]
+
+    async def supervising_above(self, tx: Tx, unit_id: int | None) -> list[dict]:
+        """The supervising units above `unit_id`, nearest first (community, street, district)."""
+        if unit_id is None:
+            return []
+        return [u for u in await self.ancestors(tx, unit_id) if u["kind"] in SUPERVISING_KINDS]
