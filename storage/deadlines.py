@@ -18,7 +18,6 @@ SELECT * FROM (
      WHERE t.state = 'accepted' AND t.sweep_done = 0 AND t.resolve_due <= :horizon
 ) ORDER BY due, id LIMIT :limit
 """
-ALERTS_OF_TICKET = "SELECT kind, level FROM alerts_sent WHERE ticket_id = :ticket_id"
 RECORD_ALERT = """
 INSERT INTO alerts_sent (ticket_id, kind, level, at) VALUES (:ticket_id, :kind, :level, :at)
 ON CONFLICT DO NOTHING
@@ -31,10 +30,6 @@ SELECT * FROM tickets WHERE state = 'resolved' AND resolved_at <= :before ORDER 
 
 async def due_for_alerts(tx: Tx, horizon: str, limit: int = 1000) -> list[dict]:
     return await tx.all(DUE_FOR_ALERTS, {"horizon": horizon, "limit": limit})
-
-
-async def alerts_of(tx: Tx, ticket_id: int) -> set[tuple[str, str]]:
-    return {(r["kind"], r["level"]) for r in await tx.all(ALERTS_OF_TICKET, {"ticket_id": ticket_id})}
 
 
 async def record_alert(tx: Tx, ticket_id: int, kind: str, level: str, at: str) -> bool:

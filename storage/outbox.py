@@ -32,7 +32,6 @@ SENT_MESSAGES_OF_TICKET = """
 SELECT id, chat_id, message_id FROM outbox
 WHERE ticket_id = :ticket_id AND kind = :kind AND state = 'sent' AND message_id IS NOT NULL
 """
-BACKLOG = "SELECT count(*) FROM outbox WHERE state = 'pending'"
 UNDELIVERABLE_FOR_CHAT = "SELECT count(*) FROM outbox WHERE chat_id = :chat_id AND state = 'undeliverable'"
 
 
@@ -63,10 +62,6 @@ async def mark_undeliverable(tx: Tx, outbox_id: int, error: str) -> None:
 
 async def sent_messages(tx: Tx, ticket_id: int, kind: str) -> list[dict]:
     return await tx.all(SENT_MESSAGES_OF_TICKET, {"ticket_id": ticket_id, "kind": kind})
-
-
-async def backlog(tx: Tx) -> int:
-    return await tx.scalar(BACKLOG)
 
 
 async def undeliverable_count(tx: Tx, chat_id: int) -> int:

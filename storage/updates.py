@@ -4,14 +4,9 @@ from __future__ import annotations
 from storage import kv
 from storage.db import Tx
 
-SEEN = "SELECT 1 FROM processed_updates WHERE update_id = :update_id"
 HIGHEST = "SELECT max(update_id) FROM processed_updates"
 MARK = "INSERT OR IGNORE INTO processed_updates (update_id, at) VALUES (:update_id, :at)"
 PRUNE = "DELETE FROM processed_updates WHERE at < :before"
-
-
-async def seen(tx: Tx, update_id: int) -> bool:
-    return await tx.scalar(SEEN, {"update_id": update_id}) is not None
 
 
 async def highest(tx: Tx) -> int | None:

@@ -16,10 +16,6 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * max(1, len(name) - 1) if name else ""
 
 
-def mask_phone(phone: str) -> str:
-    return _PHONE.sub(r"\1****\2", phone)
-
-
 def mask_personal(text: str) -> str:
     """Mask phone numbers and ID-card numbers inside free text."""
     return _PHONE.sub(r"\1****\2", _ID_NUMBER.sub(r"\1********\2", text))
