@@ -2,7 +2,8 @@
 
 The solver of LIBLINEAR / scikit-learn's LinearSVC (Hsieh et al., ICML 2008), without
 shrinking: for each class, a binary SVM (class against the rest) with a regularised bias
-(a constant feature of value 1). Examples are sparse: (feature ids, values, class index).
+(a constant feature of value 1). With `balanced`, each side's C is scaled by n / (2 n_side)
+(scikit-learn's class_weight="balanced"), so a small category is not drowned by the rest. Examples are sparse: (feature ids, values, class index).
 Optionally each class sees its own feature scaling (`scales[k][j]` multiplies feature j's
 values for class k, as in NBSVM).
 """
@@ -26,7 +27,7 @@ class LinearModel:
 
 def train_svm(examples: Sequence[Example], n_classes: int, n_features: int, c: float = 1.0,
               epochs: int = 6, seed: int = 13,
-              scales: Sequence[Sequence[float]] | None = None) -> LinearModel:
+              scales: Sequence[Sequence[float]] | None = None, balanced: bool = False) -> LinearModel:
     """One-vs-rest L2-loss linear SVM; `epochs` passes of dual coordinate descent per class.
     With `scales`, class k is trained on values scaled by scales[k] (weights are in scaled units)."""
     weights, bias = [], []
@@ -35,17 +36,24 @@ def train_svm(examples: Sequence[Example], n_classes: int, n_features: int, c: f
         if scales is not None:
             r = scales[k]
             ex = [(ids, [v * r[j] for j, v in zip(ids, xs)], y) for ids, xs, y in examples]
-        w, b = _binary(ex, k, n_features, c, epochs, random.Random(seed + k))
+        c_pos = c_neg = c
+        if balanced:
+            n_pos = sum(1 for _ids, _xs, y in examples if y == k)
+            if 0 < n_pos < len(examples):
+                c_pos = c * len(examples) / (2 * n_pos)
+                c_neg = c * len(examples) / (2 * (len(examples) - n_pos))
+        w, b = _binary(ex, k, n_features, c_pos, c_neg, epochs, random.Random(seed + k))
         weights.append(w)
         bias.append(b)
     return LinearModel(weights, bias)
 
 
-def _binary(examples, k, n_features, c, epochs, rng) -> tuple[list[float], float]:
-    diag = 0.5 / c                                   # squared hinge: D_ii = 1 / (2C), no upper bound
+def _binary(examples, k, n_features, c_pos, c_neg, epochs, rng) -> tuple[list[float], float]:
+    # squared hinge: D_ii = 1 / (2 C_i), no upper bound on alpha
+    diags = [0.5 / (c_pos if y == k else c_neg) for _ids, _xs, y in examples]
     w, b = [0.0] * n_features, 0.0
     alpha = [0.0] * len(examples)
-    q = [sum(v * v for v in xs) + 1.0 + diag for _ids, xs, _y in examples]
+    q = [sum(v * v for v in xs) + 1.0 + d for (_ids, xs, _y), d in zip(examples, diags)]
     getters = [itemgetter(*ids) if len(ids) > 1 else None for ids, _xs, _y in examples]
     order = list(range(len(examples)))
     for _ in range(epochs):
@@ -56,7 +64,7 @@ def _binary(examples, k, n_features, c, epochs, rng) -> tuple[list[float], float
             wx = sum(map(mul, get(w), xs)) if get else sum(w[j] * v for j, v in zip(ids, xs))
             y = 1.0 if label == k else -1.0
             a = alpha[i]
-            grad = y * (wx + b) - 1.0 + diag * a
+            grad = y * (wx + b) - 1.0 + diags[i] * a
             if a == 0.0 and grad >= 0.0:
                 continue
             new = max(a - grad / q[i], 0.0)

@@ -1,44 +1,69 @@
 """Held-out split for calibration that keeps near-duplicates of held-out rows out of training.
 
-The raw and tokenized training files share many messages; a held-out message whose twin stays
-in training would look easier than it is. Two rows are twins when most of their long tokens
-(3+ characters, rare enough to be telling) are shared.
+The raw and tokenized training files share most messages (re-segmented, lightly edited); a
+held-out message whose twin stays in training looks easier than it is. Two rows are twins when
+the cosine of their token vectors (1 + ln(count), L2-normalised) is at least `threshold`: with
+0.5, the held-out rows' nearest neighbours in training are as far as those of unseen messages
+(measured on the TIPDM files: median 0.28 for the dev file against the training files, 0.27
+for this split). Only rows sharing several rare tokens with a held-out row are compared.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
+RARE = 30          # a token in at most this many held-out rows is telling
+CHECK = 5          # compare a row with the held-out rows it shares the most rare tokens with
 
-def _long(feats) -> set[str]:
-    return {f for f in feats if len(f) >= 3}
+
+def _unit(tokens: Sequence[str]) -> dict[str, float]:
+    counts = Counter(tokens)
+    vec = {t: 1.0 + math.log(n) for t, n in counts.items()}
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {t: v / norm for t, v in vec.items()}
 
 
-def holdout_split(feature_sets: Sequence[set[str]], candidates: Sequence[int], fraction: float,
-                  seed: int = 13) -> tuple[list[int], list[int]]:
-    """Return (train indices, held-out indices); held-out rows are drawn from `candidates`."""
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(t, 0.0) for t, v in a.items())
+
+
+def twins_of(held: Sequence[int], token_lists: Sequence[Sequence[str]],
+             threshold: float = 0.5) -> set[int]:
+    """Rows (not in `held`) whose cosine to some held-out row is at least `threshold`."""
+    held_set = set(held)
+    units = [_unit(tokens) for tokens in token_lists]
+    posting: dict[str, list[int]] = defaultdict(list)
+    for i in held:
+        for tok in units[i]:
+            posting[tok].append(i)
+    twins = set()
+    for i, unit in enumerate(units):
+        if i in held_set:
+            continue
+        shared: Counter[int] = Counter()
+        for tok in unit:
+            ids = posting.get(tok)
+            if ids and len(ids) <= RARE:
+                shared.update(ids)
+        for j, _n in shared.most_common(CHECK):
+            if _cosine(unit, units[j]) >= threshold:
+                twins.add(i)
+                break
+    return twins
+
+
+def holdout_split(token_lists: Sequence[Sequence[str]], candidates: Sequence[int], fraction: float,
+                  seed: int = 13, threshold: float = 0.5) -> tuple[list[int], list[int]]:
+    """Return (train indices, held-out indices); held-out rows are drawn from `candidates`,
+    and rows that are twins of a held-out row are in neither."""
     rng = random.Random(seed)
     pool = list(candidates)
     rng.shuffle(pool)
     held = sorted(pool[: int(len(pool) * fraction)])
-    held_set = set(held)
-    longs = {i: _long(feature_sets[i]) for i in range(len(feature_sets))}
-    posting: dict[str, list[int]] = defaultdict(list)
-    for i in held:
-        for tok in longs[i]:
-            posting[tok].append(i)
-    train = []
-    for i in range(len(feature_sets)):
-        if i in held_set:
-            continue
-        hits: Counter[int] = Counter()
-        for tok in longs[i]:
-            ids = posting.get(tok)
-            if ids and len(ids) <= 20:
-                hits.update(ids)
-        mine = len(longs[i])
-        if not any(n >= 5 and n >= 0.5 * min(mine, len(longs[j])) for j, n in hits.items()):
-            train.append(i)
-    return train, held
+    drop = twins_of(held, token_lists, threshold) | set(held)
+    return [i for i in range(len(token_lists)) if i not in drop], held

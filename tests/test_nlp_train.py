@@ -44,8 +44,9 @@ def test_classify_time_features_reproduce_training():
 
 @pytest.mark.skipif(not (DATA / "tipdm_dev.csv").exists(), reason=f"TIPDM data not found in {DATA}")
 def test_trained_lexicon_macro_f1_on_dev(tmp_path):
-    """A regression guard below the level reached (0.881 with 500 keywords a category, NBSVM recipe).
-    The issue's floor is 0.90 (TF-IDF + LinearSVC: 0.916) and is NOT met yet; raise this bound when it is."""
+    """A regression guard below the level reached (0.8998 with 1000 keywords a category, NBSVM with
+    C 0.5 and balanced categories). The issue's floor is 0.90 (TF-IDF + LinearSVC: 0.916); a dev
+    figure moves by about ±0.027 (bootstrap), so the guard sits a little below."""
     start = time.perf_counter()
     tok = Tokenizer()
     rows = read_labelled(DATA / "tipdm_train.csv") + read_labelled(DATA / "tipdm_train_tokenized.csv")
@@ -54,4 +55,44 @@ def test_trained_lexicon_macro_f1_on_dev(tmp_path):
     report = evaluate(Classifier(load_lexicon(tmp_path / "tipdm.toml"), tok),
                       read_labelled(DATA / "tipdm_dev.csv"))
     print(report.format_text(), report.as_json(), f"{time.perf_counter() - start:.1f} s")
-    assert report.macro_f1 >= 0.87
+    assert report.macro_f1 >= 0.89
+
+
+def test_twins_are_found_and_left_out_of_training():
+    from nlp.split import holdout_split, twins_of
+    base = "小区 门口 垃圾 堆积 多日 无人 清运 臭气 熏天 居民 出行 不便".split()
+    other = "学校 周边 交通 拥堵 家长 接送 孩子 车辆 乱停 乱放 存在 安全 隐患".split()
+    rows = [base, base[:-1] + ["严重"], other, other[2:], "工资 拖欠 半年 老板 失联".split()]
+    assert twins_of([0], rows) == {1}
+    assert twins_of([2], rows) == {3}
+    train, held = holdout_split(rows, [0, 2, 4], 0.34, seed=1)
+    assert len(held) == 1 and not set(train) & set(held)
+    assert all(j not in train for i in held for j in twins_of([i], rows))
+
+
+def test_balanced_svm_does_not_drown_a_small_class():
+    from nlp.linear import train_svm
+    # class 1 is rare and shares its only feature with class 0 half the time
+    examples = [([0], [1.0], 0)] * 40 + [([1], [1.0], 0)] * 40 + [([0, 2], [0.7, 0.7], 1)] * 4
+    plain = train_svm(examples, 2, 3, c=0.05)
+    balanced = train_svm(examples, 2, 3, c=0.05, balanced=True)
+    def predict(model, ids, xs):
+        return max(range(2), key=lambda k: model.bias[k] + sum(model.weights[k][j] * v for j, v in zip(ids, xs)))
+    assert predict(plain, [0, 2], [0.7, 0.7]) == 0
+    assert predict(balanced, [0, 2], [0.7, 0.7]) == 1
+
+
+def test_cross_validation_holds_twins_out():
+    from nlp.crossval import cross_validate, folds_of
+    from nlp.dataset import LabelledText
+    texts = {"排水": ["下水道堵了污水冒出来", "一下雨就积水出不了门", "污水井冒水臭气熏天", "雨水井堵塞路面积水"],
+             "劳动": ["拖欠工资三个月没发", "老板不发工资讨薪无门", "工地拖欠农民工工资", "公司欠薪不给加班费"]}
+    rows = [LabelledText(t, label) for label, ts in texts.items() for t in ts] * 2   # each text twice
+    summary = cross_validate(rows, Tokenizer(), folds=3, max_keywords=50, min_df=1)
+    assert summary["n"] == 3
+    for fold, held in zip(summary["folds"], folds_of(rows, 3, 13)):
+        held_texts = {rows[i].text for i in held}
+        # a held-out text's copy never stays in training; every other row does
+        assert fold["train"] == sum(1 for r in rows if r.text not in held_texts)
+        assert fold["held"] == len(held)
+    assert 0.0 <= summary["macro_f1"] <= 1.0

@@ -38,7 +38,10 @@ def learned_lexicon(workdir: Path, given: str | None) -> tuple[str | None, str]:
         from nlp.commands import run_train
     except ImportError:
         return None, "nlp.commands.run_train not available"
-    digest = hashlib.sha1(train.read_bytes()).hexdigest()[:12]
+    recipe = hashlib.sha1(train.read_bytes())           # the data and the training code
+    for module in ("train.py", "linear.py", "features.py", "split.py"):
+        recipe.update((Path(__file__).resolve().parents[2] / "nlp" / module).read_bytes())
+    digest = recipe.hexdigest()[:12]
     out = workdir / f"lexicon-{digest}.toml"
     if not out.is_file():
         run_train([str(train)], str(out))

@@ -1,4 +1,4 @@
-"""`gridbot nlp train|eval`: learn a lexicon from labelled orders and measure one."""
+"""`gridbot nlp train|eval|cv`: learn a lexicon from labelled orders, measure one, cross-validate the recipe."""
 from __future__ import annotations
 
 import json
@@ -10,12 +10,20 @@ def register(sub) -> None:
     train = nlp_sub.add_parser("train", help="learn a lexicon from labelled orders (CSV/XLSX: text,label[,title])")
     train.add_argument("--data", required=True, help="FILE[,FILE…]")
     train.add_argument("--out", required=True, help="lexicon file to write (TOML)")
-    train.add_argument("--max-keywords", type=int, default=500, help="keywords kept per category (default 500)")
+    train.add_argument("--max-keywords", type=int, default=1000, help="keywords kept per category (default 1000)")
     train.set_defaults(func=run_train)
     evaluate = nlp_sub.add_parser("eval", help="accuracy, macro-F1, per-category scores, confusion matrix")
     evaluate.add_argument("--data", required=True, help="labelled CSV/XLSX")
     evaluate.add_argument("--lexicon", help="lexicon file (default: the built-in taxonomy)")
     evaluate.set_defaults(func=run_eval)
+    cv = nlp_sub.add_parser("cv", help="cross-validate the training recipe on training files (twins held out)")
+    cv.add_argument("--data", required=True, help="FILE[,FILE…] (training files only)")
+    cv.add_argument("--folds", type=int, default=5)
+    cv.add_argument("--seeds", default="13", help="comma-separated fold seeds (default 13)")
+    cv.add_argument("--max-keywords", type=int, default=1000, help="keywords kept per category (default 1000)")
+    cv.add_argument("--c", type=float, default=0.5, help="SVM regularisation C (default 0.5)")
+    cv.add_argument("--unbalanced", action="store_true", help="do not balance each category against the rest")
+    cv.set_defaults(func=run_cv)
 
 
 def run_train(args) -> int:
@@ -30,4 +38,13 @@ def run_eval(args) -> int:
     report = evaluate(args.data, args.lexicon)
     print(report.format_text())
     print(report.as_json())
+    return 0
+
+
+def run_cv(args) -> int:
+    from nlp.commands import run_cv as cross_validate
+    summary = cross_validate([p for p in args.data.split(",") if p], args.folds,
+                             [int(s) for s in args.seeds.split(",") if s], max_keywords=args.max_keywords,
+                             c=args.c, balanced=not args.unbalanced)
+    print(json.dumps({k: summary[k] for k in ("macro_f1", "accuracy", "n")}))
     return 0
