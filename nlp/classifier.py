@@ -28,6 +28,13 @@ from nlp.lexicon import Lexicon
 from nlp.tokenizer import Tokenizer
 
 OTHER = "other"
+_LOG_VALUES = [0.0] + [1.0 + math.log(n) for n in range(1, 64)]
+
+
+def _log_value(count: int) -> float:
+    """1 + ln(count), the sublinear term frequency (tabled for small counts)."""
+    return _LOG_VALUES[count] if count < 64 else 1.0 + math.log(count)
+
 OTHER_NAME = "其他"
 
 
@@ -64,35 +71,38 @@ class Classifier:
         self._l2 = lexicon.scheme.norm == "l2"
         self._temperature = lexicon.scheme.temperature
 
-    def scores(self, tokens: list[str]) -> tuple[list[float], list[tuple[str, int, float]]]:
-        """Per-category scores (lexicon order) and the matched (keyword, category index, contribution).
+    def scores(self, tokens: list[str]) -> tuple[list[float], list[tuple[str, float]]]:
+        """Per-category scores (lexicon order) and the matched keywords with their (scaled) values.
 
         The same arithmetic as score_vector(vector(...)), in one pass: values are summed unscaled and
-        the L2 scale is applied once per category at the end (equal up to float rounding)."""
+        the L2 scale is applied once per category at the end (equal up to float rounding). Counting,
+        the norm and the keyword lookup run in C (Counter, dict views); Python loops over matches."""
         kept = content_tokens(tokens)
-        if self._tf == "log":
-            log = math.log
-            values = ((f, 1.0 + log(n) if n > 1 else 1.0) for f, n in Counter(ngrams(kept, self._ngram)).items())
-        elif self._l2:
-            values = ((f, 1.0) for f in set(ngrams(kept, self._ngram)))
+        index = self._index
+        if self._tf == "log" or self._l2:
+            counts = Counter(kept)
+            if self._ngram >= 2:
+                counts.update(map(str.__add__, kept, kept[1:]))
+            if self._ngram >= 3:
+                counts.update(a + b + c for a, b, c in zip(kept, kept[1:], kept[2:]))
+            found = counts.keys() & index.keys()
+            if self._tf == "log":
+                square = sum(n * _log_value(c) ** 2 for c, n in Counter(counts.values()).items())
+                values = [(f, _log_value(counts[f])) for f in found]
+            else:
+                square = float(len(counts))
+                values = [(f, 1.0) for f in found]
         else:
             # Unnormalised binary features: only n-grams that can be keywords change the scores.
-            values = ((f, 1.0) for f in set(self._joinable(kept)))
-        index = self._index
+            square = 0.0
+            values = [(f, 1.0) for f in set(self._joinable(kept)) & index.keys()]
         acc = [0.0] * len(self._codes)
-        square = 0.0
-        hits_of = []
         for feat, value in values:
-            square += value * value
-            hits = index.get(feat)
-            if hits:
-                hits_of.append((feat, value, hits))
-                for i, weight in hits:
-                    acc[i] += weight * value
+            for i, weight in index[feat]:
+                acc[i] += weight * value
         scale = 1.0 / math.sqrt(square) if self._l2 and square else 1.0
         sums = [b + a * scale for b, a in zip(self._bias, acc)]
-        matched = [(feat, i, weight * value * scale) for feat, value, hits in hits_of for i, weight in hits]
-        return sums, matched
+        return sums, [(feat, value * scale) for feat, value in values]
 
     def _joinable(self, kept: list[str]) -> list[str]:
         """Content tokens plus those n-grams (up to the scheme's n) that could be keywords: the same
@@ -108,20 +118,28 @@ class Classifier:
                 out.append(joined)
         return out
 
-    def score_vector(self, vec: dict[str, float]) -> tuple[list[float], list[tuple[str, int, float]]]:
-        """Scores of a document vector (nlp.features.vector) and the matched keywords, with
-        matched weights as contributions (weight x value)."""
+    def score_vector(self, vec: dict[str, float]) -> tuple[list[float], list[tuple[str, float]]]:
+        """Scores of a document vector (nlp.features.vector) and the matched keywords with their values."""
         sums = list(self._bias)
         matched = []
         index = self._index
         for feat, value in vec.items():
             hits = index.get(feat)
             if hits:
+                matched.append((feat, value))
                 for i, weight in hits:
-                    contribution = weight * value
-                    sums[i] += contribution
-                    matched.append((feat, i, contribution))
+                    sums[i] += weight * value
         return sums, matched
+
+    def _explain(self, matched: list[tuple[str, float]], category: int) -> tuple[str, ...]:
+        """The keywords that raised `category`'s score, largest contribution first."""
+        index = self._index
+        contributions = []
+        for feat, value in matched:
+            for i, weight in index[feat]:
+                if i == category and weight * value > 0:
+                    contributions.append((-weight * value, feat))
+        return tuple(feat for _c, feat in sorted(contributions))
 
     def classify(self, text: str) -> Classification:
         """Classify one message."""
@@ -142,8 +160,7 @@ class Classifier:
         second = scores[order[1]] if len(order) > 1 else 0.0
         confidence = math.tanh(self._temperature * (scores[best] - second) / 2)
         confident = scores[best] >= self.lexicon.min_score and confidence >= self.lexicon.min_margin
-        keywords = tuple(w for w, _i, _wt in sorted(
-            (m for m in matched if m[1] == best and m[2] > 0), key=lambda m: -m[2]))
+        keywords = self._explain(matched, best)
         cat = self.lexicon.categories[self._codes[best]]
         return Classification(cat.code, cat.name, round(confidence, 4), confident, keywords,
                               priority, urgent, candidates)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from nlp import _jieba
+from nlp import _jieba, dag
 
 
 class Tokenizer:
@@ -20,5 +20,7 @@ class Tokenizer:
         _jieba.add_words(words)
 
     def cut(self, text: str) -> list[str]:
-        """Return the tokens of `text` (precise mode)."""
-        return self._jieba.lcut(text, HMM=self._hmm)
+        """Return the tokens of `text` (precise mode): jieba's, through nlp.dag when HMM is off."""
+        if self._hmm:
+            return self._jieba.lcut(text, HMM=True)
+        return dag.lcut(text, self._jieba.FREQ, self._jieba.total)

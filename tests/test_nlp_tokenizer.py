@@ -1,3 +1,11 @@
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nlp import _jieba
+from nlp.dataset import read_labelled
 from nlp.features import extract
 from nlp.lexicon import default_lexicon
 from nlp.tokenizer import Tokenizer
@@ -27,3 +35,34 @@ def test_default_taxonomy_shape():
         assert cat.limit in ("consult", "help", "complaint")
         if code != "other":
             assert 60 <= len(cat.keywords) <= 150, code
+
+
+# nlp.dag must give exactly jieba's tokens (precise mode, HMM off), only faster.
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+_text = st.text(st.one_of(
+    st.sampled_from("下水道堵了小区门口垃圾没人清楼道灯坏三天隔壁装修半夜电钻人民东路号院积水出不了门的了是"),
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+    st.sampled_from("abcXYZ0123456789+#&._%- \t\r\n，。！？、（）…“”"),
+    st.characters()), max_size=80)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_text)
+def test_dag_cut_equals_jieba_on_any_text(text):
+    tok = Tokenizer()
+    assert tok.cut(text) == _jieba.shared().lcut(text, HMM=False)
+
+
+def test_dag_cut_equals_jieba_with_user_words():
+    tok = Tokenizer(["纺织路社区第一网格", "人民东路62号院"])
+    text = "纺织路社区第一网格人民东路62号院一下雨就积水ABC12 x y"
+    assert tok.cut(text) == _jieba.shared().lcut(text, HMM=False)
+    assert "人民东路62号院" in tok.cut(text)
+
+
+@pytest.mark.skipif(not (DATA / "tipdm_dev.csv").exists(), reason=f"TIPDM data not found in {DATA}")
+def test_dag_cut_equals_jieba_on_real_messages():
+    tok, jieba_tok = Tokenizer(), _jieba.shared()
+    rows = read_labelled(DATA / "tipdm_train.csv") + read_labelled(DATA / "tipdm_dev.csv")
+    differ = [r.full_text[:40] for r in rows if tok.cut(r.full_text) != jieba_tok.lcut(r.full_text, HMM=False)]
+    assert differ == []
