@@ -28,14 +28,13 @@ from nlp.lexicon import Lexicon
 from nlp.tokenizer import Tokenizer
 
 OTHER = "other"
+OTHER_NAME = "其他"
 _LOG_VALUES = [0.0] + [1.0 + math.log(n) for n in range(1, 64)]
 
 
 def _log_value(count: int) -> float:
     """1 + ln(count), the sublinear term frequency (tabled for small counts)."""
     return _LOG_VALUES[count] if count < 64 else 1.0 + math.log(count)
-
-OTHER_NAME = "其他"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from nlp.classifier import Classifier
 from nlp.dataset import LabelledText
 from nlp.evaluate import evaluate
-from nlp.features import content_tokens
 from nlp.split import twins_of
 from nlp.tokenizer import Tokenizer
 from nlp.train import segment, train_lexicon
@@ -31,7 +30,7 @@ def folds_of(rows: Sequence[LabelledText], folds: int, seed: int) -> list[list[i
 def cross_validate(rows: Sequence[LabelledText], tokenizer: Tokenizer, folds: int = 5,
                    seeds: Sequence[int] = (13,), **recipe) -> dict:
     """Macro-F1 and accuracy of each fold, and their means."""
-    tokens = [content_tokens(segment(row, tokenizer)) for row in rows]
+    tokens = [segment(row, tokenizer) for row in rows]
     results = []
     for seed in seeds:
         for f, held in enumerate(folds_of(rows, folds, seed)):

@@ -11,9 +11,10 @@ than `min_df` training texts are dropped. NBSVM (Wang & Manning 2012): for each 
 feature f is scaled by its log-count ratio r_f = ln((p_f/|p|)/(q_f/|q|)), p and q counting
 the category's and the other texts containing f (plus 1), and a one-vs-rest linear SVM
 (nlp.linear, C = 0.5, each side's C balanced by its size) is fitted on the scaled values;
-r is then folded into the keyword weights (w_f * r_f), so the classifier needs nothing but the lexicon. Adding the same constant to a
-feature's weights in every category changes no score difference, so each feature's weights
-are shifted to make the smallest 0; the strongest `max_keywords` per category are kept.
+r is then folded into the keyword weights (w_f * r_f), so the classifier needs nothing but
+the lexicon. Adding the same constant to a feature's weights in every category changes no
+score difference, so each feature's weights are shifted to make the smallest 0; the
+strongest `max_keywords` per category are kept.
 
 Choices were made by cross-validation on the training files only (`gridbot nlp cv`, 5 folds
 over the raw rows, twins held out), macro-F1: 500 keywords a category with C = 1, unbalanced
@@ -49,14 +50,19 @@ def _log(msg: str) -> None:
 
 
 def segment(row: LabelledText, tokenizer: Tokenizer) -> list[str]:
-    """Tokens of a row by the Tokenizer (pre-segmented rows are re-joined and re-segmented)."""
+    """Content tokens of a row by the Tokenizer (pre-segmented rows are re-joined and re-segmented)."""
     text = "".join(row.full_text.split()) if row.tokenized else row.full_text
-    return tokenizer.cut(text)
+    return content_tokens(tokenizer.cut(text))
+
+
+def doc_vector(tokens: list[str]) -> dict[str, float]:
+    """A text's vector as the Classifier computes it for a learned lexicon."""
+    return vector(tokens, NGRAM, "log", True)
 
 
 def featurize(rows: Sequence[LabelledText], tokenizer: Tokenizer) -> list[dict[str, float]]:
     """Document vectors of the rows, as the Classifier computes them for a learned lexicon."""
-    return [vector(segment(row, tokenizer), NGRAM, "log", True) for row in rows]
+    return [doc_vector(segment(row, tokenizer)) for row in rows]
 
 
 def _log_count_ratios(vectors, labels, indices, ids, n_classes) -> list[list[float]]:
@@ -159,13 +165,13 @@ def train_lexicon(rows: Sequence[LabelledText], tokenizer: Tokenizer, max_keywor
     index = {c: k for k, c in enumerate(codes)}
     labels = [index[r.label] for r in rows]
     _log(f"{len(rows)} rows, {len(codes)} categories; segmenting")
-    tokens = [content_tokens(segment(row, tokenizer)) for row in rows]
-    vectors = [vector(t, NGRAM, "log", True) for t in tokens]
+    tokens = [segment(row, tokenizer) for row in rows]
+    vectors = [doc_vector(t) for t in tokens]
     twin = {}                       # pre-segmented rows count twice: as given and re-segmented
     for i, row in enumerate(rows):
         if row.tokenized:
             twin[i] = len(vectors)
-            vectors.append(vector(row.full_text.split(), NGRAM, "log", True))
+            vectors.append(doc_vector(row.full_text.split()))
             labels.append(labels[i])
     min_margin, temperature = 0.0, 1.0
     if holdout > 0 and len(rows) >= 50:
