@@ -2,7 +2,8 @@
 
 Scoring. The text is segmented by the Tokenizer; content tokens (punctuation, numbers and a
 small stop-word list removed) and n-grams of adjacent content tokens (up to `scheme.ngram`,
-joined without a space) are the features. Each distinct feature has a value: 1 with
+joined without a space) are the features, with `scheme.subwords` also the dictionary words
+inside long tokens (Tokenizer.subwords). Each distinct feature has a value: 1 with
 `scheme.tf == "binary"`, 1 + ln(count) with "log"; with `scheme.norm == "l2"` the values are
 divided by the Euclidean norm of all the text's feature values (nlp.features.vector). A
 category's score is its bias plus the sum of weight x value over its keywords found in the text.
@@ -69,6 +70,7 @@ class Classifier:
         self._tf = lexicon.scheme.tf
         self._l2 = lexicon.scheme.norm == "l2"
         self._temperature = lexicon.scheme.temperature
+        self._subwords = lexicon.scheme.subwords
 
     def scores(self, tokens: list[str]) -> tuple[list[float], list[tuple[str, float]]]:
         """Per-category scores (lexicon order) and the matched keywords with their (scaled) values.
@@ -84,6 +86,8 @@ class Classifier:
                 counts.update(map(str.__add__, kept, kept[1:]))
             if self._ngram >= 3:
                 counts.update(a + b + c for a, b, c in zip(kept, kept[1:], kept[2:]))
+            if self._subwords:
+                counts.update(self.tokenizer.subwords(kept))
             found = counts.keys() & index.keys()
             if self._tf == "log":
                 square = sum(n * _log_value(c) ** 2 for c, n in Counter(counts.values()).items())
@@ -94,7 +98,10 @@ class Classifier:
         else:
             # Unnormalised binary features: only n-grams that can be keywords change the scores.
             square = 0.0
-            values = [(f, 1.0) for f in set(self._joinable(kept)) & index.keys()]
+            found = set(self._joinable(kept))
+            if self._subwords:
+                found.update(self.tokenizer.subwords(kept))
+            values = [(f, 1.0) for f in found & index.keys()]
         acc = [0.0] * len(self._codes)
         for feat, value in values:
             for i, weight in index[feat]:

@@ -3,7 +3,8 @@
 A token is dropped when it is whitespace, punctuation, a bare number or a stop word; n-grams
 join adjacent kept tokens without a space ("下水道" + "堵" -> "下水道堵").
 
-`vector` turns tokens into the document vector the classifier scores: each distinct feature's
+`vector` turns tokens (plus any extra features, such as the sub-words of long tokens that
+Tokenizer.subwords finds) into the document vector the classifier scores: each distinct feature's
 value is 1 (`tf = "binary"`) or 1 + ln(count) (`tf = "log"`, sublinear term frequency), and
 with `l2` the values are divided by the Euclidean norm of all of the text's feature values
 (keywords or not), so no table beyond the lexicon is needed to reproduce it.
@@ -69,9 +70,11 @@ def extract(tokens: Iterable[str], ngram: int) -> set[str]:
     return set(ngrams(content_tokens(tokens), ngram))
 
 
-def vector(tokens: Iterable[str], ngram: int, tf: str = "binary", l2: bool = False) -> dict[str, float]:
-    """Feature -> value for one text (see the module docstring)."""
+def vector(tokens: Iterable[str], ngram: int, tf: str = "binary", l2: bool = False,
+           extra: Iterable[str] = ()) -> dict[str, float]:
+    """Feature -> value for one text (see the module docstring); `extra` features count as well."""
     feats = ngrams(content_tokens(tokens), ngram)
+    feats += extra
     if tf == "log":
         log = math.log
         vec = {f: (1.0 + log(n) if n > 1 else 1.0) for f, n in Counter(feats).items()}

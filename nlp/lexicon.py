@@ -11,6 +11,7 @@ A lexicon lives in a TOML file a person can read and edit:
     norm = "none"                   # "none": feature values as they are; "l2": divided by their norm
     tf = "binary"                   # feature value: "binary" 1 per distinct feature; "log" 1 + ln(count)
     temperature = 1.0               # confidence = tanh(temperature * (best - second) / 2)
+    subwords = false                # also the dictionary words inside long tokens (jieba's search mode)
     [categories.drainage]
     name = "排水防涝"; department = "water"; limit = "help"; bias = 0.0
     [categories.drainage.keywords]
@@ -38,6 +39,7 @@ class Scheme:
     norm: str = "none"
     temperature: float = 1.0
     tf: str = "binary"
+    subwords: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ def parse_lexicon(data: Mapping) -> Lexicon:
                                   table.get("limit", "help"), table.get("keywords", {})))
         bias[code] = table.get("bias", 0.0)
     scheme = Scheme(int(model.get("ngram", 3)), str(model.get("norm", "none")),
-                    float(model.get("temperature", 1.0)), str(model.get("tf", "binary")))
+                    float(model.get("temperature", 1.0)), str(model.get("tf", "binary")),
+                    bool(model.get("subwords", False)))
     if scheme.norm not in ("none", "l2"):
         raise ValueError(f"model.norm must be 'none' or 'l2', got {scheme.norm!r}")
     if scheme.tf not in ("binary", "log"):

@@ -19,6 +19,20 @@ class Tokenizer:
         self._jieba = _jieba.shared()
         _jieba.add_words(words)
 
+    def subwords(self, tokens: list[str]) -> list[str]:
+        """The dictionary words inside long tokens, as jieba's search mode adds them: the 2-character
+        words of a token longer than 2, the 3-character words of one longer than 3 ("公交车站" gives
+        公交, 车站 …). They let a learned keyword match the compounds it is part of."""
+        freq = self._jieba.FREQ.get
+        out = []
+        for token in tokens:
+            n = len(token)
+            if n > 2:
+                out += [g for g in (token[i:i + 2] for i in range(n - 1)) if freq(g)]
+                if n > 3:
+                    out += [g for g in (token[i:i + 3] for i in range(n - 2)) if freq(g)]
+        return out
+
     def cut(self, text: str) -> list[str]:
         """Return the tokens of `text` (precise mode): jieba's, through nlp.dag when HMM is off."""
         if self._hmm:

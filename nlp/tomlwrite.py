@@ -26,7 +26,8 @@ def lexicon_to_toml(lexicon: Lexicon) -> str:
     out.append(f"min_margin = {_float(lexicon.min_margin)}")
     s = lexicon.scheme
     out += ["", "[model]", f"ngram = {s.ngram}", f"norm = {_str(s.norm)}",
-            f"tf = {_str(s.tf)}", f"temperature = {_float(s.temperature)}"]
+            f"tf = {_str(s.tf)}", f"temperature = {_float(s.temperature)}",
+            f"subwords = {'true' if s.subwords else 'false'}"]
     for code, cat in lexicon.categories.items():
         out += ["", f"[categories.{_str(code)}]", f"name = {_str(cat.name)}",
                 f"department = {_str(cat.department)}", f"limit = {_str(cat.limit)}",

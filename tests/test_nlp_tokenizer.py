@@ -66,3 +66,13 @@ def test_dag_cut_equals_jieba_on_real_messages():
     rows = read_labelled(DATA / "tipdm_train.csv") + read_labelled(DATA / "tipdm_dev.csv")
     differ = [r.full_text[:40] for r in rows if tok.cut(r.full_text) != jieba_tok.lcut(r.full_text, HMM=False)]
     assert differ == []
+
+
+def test_subwords_are_jiebas_search_mode_additions():
+    tok = Tokenizer()
+    text = "小区门口的公交车站被占用，中华人民共和国劳动合同法规定拖欠工资要赔偿"
+    tokens = tok.cut(text)
+    search = [x for w in tokens for x in tok.subwords([w]) + [w]]
+    assert search == _jieba.shared().lcut_for_search(text, HMM=False)
+    assert "公交" in tok.subwords(["公交车站"]) and "车站" in tok.subwords(["公交车站"])
+    assert tok.subwords(["积水", "下雨"]) == []
