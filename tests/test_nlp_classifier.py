@@ -1,4 +1,5 @@
 import csv
+import math
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,19 @@ def test_fast_path_scores_exactly_like_all_ngrams():
         tokens = clf.tokenizer.cut(text)
         every = {f: 1.0 for f in ngrams(content_tokens(tokens), clf.lexicon.scheme.ngram)}
         assert clf.scores(tokens)[0] == pytest.approx(clf.score_vector(every)[0])
+
+
+def test_subword_keywords_match_inside_compounds():
+    from nlp.lexicon import Scheme, make_category, make_lexicon
+    from nlp.tokenizer import Tokenizer
+    scheme = Scheme(ngram=2, norm="l2", tf="log", subwords=True)
+    lex = make_lexicon([make_category("traffic", "交通", keywords={"公交": 2.0}),
+                        make_category("housing", "住房", keywords={"房屋": 1.0})],
+                       min_score=-math.inf, min_margin=0.0, scheme=scheme)
+    tok = Tokenizer()
+    assert "公交" not in tok.cut("公交车站没有顶棚")            # a compound token …
+    result = Classifier(lex, tok).classify("公交车站没有顶棚")
+    assert result.category == "traffic" and result.keywords == ("公交",)   # … still matches 公交
+    plain = make_lexicon([make_category("traffic", "交通", keywords={"公交": 2.0})],
+                         scheme=Scheme(ngram=2, norm="l2", tf="log"))
+    assert Classifier(plain, tok).classify("公交车站没有顶棚").keywords == ()

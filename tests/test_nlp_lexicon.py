@@ -13,7 +13,7 @@ def test_dump_load_round_trip(tmp_path):
 def test_round_trip_learned_shape(tmp_path):
     lex = make_lexicon([make_category("城乡建设", "城乡建设", keywords={"违建": 1.25, '引"号': 0.5})],
                        bias={"城乡建设": -0.5}, min_score=-math.inf, min_margin=0.2,
-                       scheme=Scheme(ngram=2, norm="l2", temperature=6.0))
+                       scheme=Scheme(ngram=2, norm="l2", temperature=6.0, tf="log", subwords=True))
     dump_lexicon(lex, tmp_path / "l.toml")
     assert load_lexicon(tmp_path / "l.toml") == lex
 
