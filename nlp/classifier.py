@@ -24,18 +24,12 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from nlp.features import content_tokens, ngrams
+from nlp.features import content_tokens, log_tf, ngrams
 from nlp.lexicon import Lexicon
 from nlp.tokenizer import Tokenizer
 
 OTHER = "other"
 OTHER_NAME = "其他"
-_LOG_VALUES = [0.0] + [1.0 + math.log(n) for n in range(1, 64)]
-
-
-def _log_value(count: int) -> float:
-    """1 + ln(count), the sublinear term frequency (tabled for small counts)."""
-    return _LOG_VALUES[count] if count < 64 else 1.0 + math.log(count)
 
 
 @dataclass(frozen=True)
@@ -90,8 +84,8 @@ class Classifier:
                 counts.update(self.tokenizer.subwords(kept))
             found = counts.keys() & index.keys()
             if self._tf == "log":
-                square = sum(n * _log_value(c) ** 2 for c, n in Counter(counts.values()).items())
-                values = [(f, _log_value(counts[f])) for f in found]
+                square = sum(n * log_tf(c) ** 2 for c, n in Counter(counts.values()).items())
+                values = [(f, log_tf(counts[f])) for f in found]
             else:
                 square = float(len(counts))
                 values = [(f, 1.0) for f in found]

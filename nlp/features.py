@@ -24,6 +24,12 @@ STOP_WORDS = frozenset(
     "谢谢 你好 您好 麻烦 一下 现在 目前 今天 昨天 请问".split()
 )
 TF_MODES = ("binary", "log")
+_LOG_TF = [0.0] + [1.0 + math.log(n) for n in range(1, 64)]
+
+
+def log_tf(count: int) -> float:
+    """1 + ln(count), the sublinear term frequency (tabled for small counts)."""
+    return _LOG_TF[count] if count < 64 else 1.0 + math.log(count)
 
 
 def _is_noise(token: str) -> bool:
@@ -76,8 +82,7 @@ def vector(tokens: Iterable[str], ngram: int, tf: str = "binary", l2: bool = Fal
     feats = ngrams(content_tokens(tokens), ngram)
     feats += extra
     if tf == "log":
-        log = math.log
-        vec = {f: (1.0 + log(n) if n > 1 else 1.0) for f, n in Counter(feats).items()}
+        vec = {f: log_tf(n) for f, n in Counter(feats).items()}
     else:
         vec = dict.fromkeys(feats, 1.0)
     if l2 and vec:

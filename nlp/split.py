@@ -10,20 +10,14 @@ for this split). Only rows sharing several rare tokens with a held-out row are c
 
 from __future__ import annotations
 
-import math
 import random
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
+from nlp.features import vector
+
 RARE = 30          # a token in at most this many held-out rows is telling
 CHECK = 5          # compare a row with the held-out rows it shares the most rare tokens with
-
-
-def _unit(tokens: Sequence[str]) -> dict[str, float]:
-    counts = Counter(tokens)
-    vec = {t: 1.0 + math.log(n) for t, n in counts.items()}
-    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-    return {t: v / norm for t, v in vec.items()}
 
 
 def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
@@ -36,7 +30,7 @@ def twins_of(held: Sequence[int], token_lists: Sequence[Sequence[str]],
              threshold: float = 0.5) -> set[int]:
     """Rows (not in `held`) whose cosine to some held-out row is at least `threshold`."""
     held_set = set(held)
-    units = [_unit(tokens) for tokens in token_lists]
+    units = [vector(tokens, 1, "log", True) for tokens in token_lists]
     posting: dict[str, list[int]] = defaultdict(list)
     for i in held:
         for tok in units[i]:
