@@ -8,21 +8,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 
 from telegram import BotCommand, Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.org_import import import_org
+from bot.services import inbox
 from bot.services.deps import Deps
 from bot.sla import WorkCalendar
 from handlers import jobs, render, router
 from handlers.common import GridContext
 from handlers.delivery import OutboxSender
+from handlers.polling import Poller
+from handlers.processor import ChatOrderedProcessor
 from nlp.classifier import Classifier
 from nlp.lexicon import default_lexicon, load_lexicon, merge_lexicons
 from nlp.locator import Locator
@@ -69,47 +72,76 @@ async def refresh_places(deps: Deps) -> None:
 
 
 def build_application(config: Config, deps: Deps) -> Application:
+    """The PTB Application, without PTB's Updater and rate limiter: our poller and sender replace them."""
+    processor = ChatOrderedProcessor(config.update_concurrency)
     builder = (Application.builder().token(config.telegram_token or SANDBOX_TOKEN)
-               .context_types(ContextTypes(context=GridContext)).concurrent_updates(False))
+               .context_types(ContextTypes(context=GridContext)).concurrent_updates(processor).updater(None)
+               .connection_pool_size(config.send_concurrency + 4).pool_timeout(10.0)
+               .get_updates_connection_pool_size(2))
     if config.telegram_base_url:
         builder = builder.base_url(config.telegram_base_url).base_file_url(config.file_base_url)
-    if config.rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
     application = builder.build()
     application.bot_data["deps"] = deps
     sender = OutboxSender(deps, application.bot)
-    application.bot_data["sender"] = sender
+    poller = Poller(application, deps, processor, on_network_back=sender.network_back)
+    processor.answer = sender.answer
+
+    async def finish(update: object, outgoing) -> None:
+        await inbox.finish(deps, poller.take_inbox_id(update), outgoing.owed)
+
+    processor.finish = finish
+    application.bot_data.update(sender=sender, poller=poller)
     deps.on_outbox = sender.wake
     router.register(application)
     return application
 
 
 async def start(application: Application) -> None:
-    """Initialise, start handlers and the outbox sender, begin polling."""
+    """Initialise, start handlers, the outbox sender and the poller (which first handles what the
+    inbox still holds from before a crash or stop)."""
     await application.initialize()
-    await application.bot.set_my_commands([BotCommand(n, d) for n, d in render.COMMANDS["resident"]])
+    try:
+        await application.bot.set_my_commands([BotCommand(n, d) for n, d in render.COMMANDS["resident"]])
+    except TelegramError as exc:         # the menu is a nicety; Telegram being away must not stop us
+        log.warning("setMyCommands failed: %s", exc)
     await application.start()
-    jobs.schedule(application.job_queue, application.bot_data["deps"])
+    deps = application.bot_data["deps"]
+    jobs.schedule(application.job_queue, deps)
+    await inbox.prune(deps)
     sender: OutboxSender = application.bot_data["sender"]
-    application.bot_data["sender_task"] = asyncio.create_task(sender.run(), name="outbox")
-    await application.updater.start_polling(poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES)
+    poller: Poller = application.bot_data["poller"]
+    application.bot_data["tasks"] = [asyncio.create_task(sender.run(), name="outbox"),
+                                      asyncio.create_task(poller.run(), name="polling")]
 
 
 async def stop(application: Application) -> None:
-    """Stop polling, let running handlers and the outbox batch finish, close the database."""
-    if application.updater.running:
-        await application.updater.stop()
-    sender: OutboxSender = application.bot_data["sender"]
-    sender.stop()
-    task = application.bot_data.get("sender_task")
-    if task is not None:
-        with suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 10)
-    if application.running:
-        await application.stop()
-    await application.shutdown()
+    """Bounded, whatever the network does: stop fetching, let running handlers finish, give sends
+    in flight a moment, leave the rest in the outbox for the next start, close the database."""
     deps = application.bot_data["deps"]
-    await deps.applied.flush(deps)
+    budget = deps.config.stop_timeout.total_seconds()
+    deadline = asyncio.get_running_loop().time() + budget
+    left = lambda: max(deadline - asyncio.get_running_loop().time(), 0.1)      # noqa: E731
+    poller: Poller = application.bot_data["poller"]
+    sender: OutboxSender = application.bot_data["sender"]
+    poller.stop()
+    tasks = application.bot_data.get("tasks", [])
+    if tasks:
+        tasks[1].cancel()                              # the long poll in flight; nothing it fetched is confirmed
+    if application.running:
+        try:
+            await asyncio.wait_for(application.stop(), budget * 0.4)
+        except asyncio.TimeoutError:
+            log.warning("handlers still running at stop; their updates stay in the inbox")
+    cut = await sender.stop(grace=min(budget * 0.3, left()))
+    if cut:
+        log.warning("%d sends cut off at stop; they stay in the outbox for the next start", cut)
+    for task in tasks:
+        task.cancel()
+    await asyncio.wait(tasks, timeout=1.0) if tasks else None
+    try:
+        await asyncio.wait_for(application.shutdown(), min(left(), 2.0))
+    except (asyncio.TimeoutError, RuntimeError) as exc:
+        log.warning("shutdown of the Telegram client incomplete: %r", exc)
     await deps.db.close()
 
 
@@ -131,8 +163,7 @@ async def serve(config: Config) -> None:
         from bot.sandbox.server import FakeBotApi
         sandbox = FakeBotApi(users=DEMO_USERS)
         await sandbox.start(config.sandbox_host, config.sandbox_port)
-        config = replace(config, telegram_base_url=sandbox.bot_api_url, telegram_base_file_url=sandbox.file_url,
-                         rate_limiter=False)
+        config = replace(config, telegram_base_url=sandbox.bot_api_url, telegram_base_file_url=sandbox.file_url)
     deps = await build_deps(config)
     if sandbox is not None:
         await bind_demo_accounts(deps)

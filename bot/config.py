@@ -81,7 +81,13 @@ class Config:
     patrol_cycle_rural: timedelta = timedelta(days=30)
     outbox_interval: timedelta = timedelta(seconds=1)
     outbox_max_backoff: timedelta = timedelta(minutes=5)  # retries wait 1 s, 2 s, 4 s … up to this
-    rate_limiter: bool = True
+    rate_limiter: bool = True           # pace sends to Telegram's flood limits (below)
+    pace_per_second: int = 30           # sent messages per second, all chats together
+    pace_chat_burst: int = 3            # sent messages to one chat within pace_chat_window
+    pace_chat_window: timedelta = timedelta(seconds=3)
+    send_concurrency: int = 16          # Bot API calls in flight at once (different chats)
+    update_concurrency: int = 32        # updates handled at once (one chat's always in order)
+    stop_timeout: timedelta = timedelta(seconds=12)      # SIGTERM: everything stopped within this
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = 8080
     log_level: str = "INFO"

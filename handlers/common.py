@@ -4,14 +4,13 @@ from __future__ import annotations
 import logging
 
 from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
 from bot.services import accounts
 from bot.services.deps import Actor, Deps
 from bot.services.errors import ServiceError
-from handlers import render
+from handlers import render, replies
 
 log = logging.getLogger("gridbot.handlers")
 
@@ -27,40 +26,31 @@ class GridContext(CallbackContext[ExtBot, dict, dict, dict]):
 
 
 async def identify(update: Update, context: GridContext) -> None:
-    """Runs first (group -1): drops updates already applied and works out who is acting.
+    """Runs first (group -1): works out who is acting. Everything outside private chats is ignored.
 
-    Everything outside private chats is ignored."""
+    Re-deliveries never get here: the inbox stores an update once (bot/services/inbox.py)."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type != "private":
-        raise ApplicationHandlerStop
-    if await context.deps.applied.already_applied(context.deps, update.update_id):
-        log.info("update %s delivered again: ignored", update.update_id, extra={"update_id": update.update_id})
         raise ApplicationHandlerStop
     context.actor = await accounts.identify(context.deps, chat.id, user.full_name or "", user.username or "")
 
 
-async def mark_applied(update: Update, context: GridContext) -> None:
-    """Runs last (group 1): the update's handlers are done, a re-delivery changes nothing."""
-    await context.deps.applied.applied(context.deps, update.update_id)
-
-
 async def reply(update: Update, text: str, markup=None) -> None:
-    message = update.effective_message
-    await message.reply_text(render.fit(text), parse_mode=ParseMode.HTML, reply_markup=markup,
-                             do_quote=False)
+    """Queue a message to the update's chat (sent by the outbox once the update is done)."""
+    replies.say(update.effective_chat.id, render.fit(text), markup)
+
+
+async def answer(update: Update, text: str | None = None, show_alert: bool = False) -> None:
+    """Answer the button press at once (a toast or an alert), retried while Telegram still takes it."""
+    replies.answer(update.callback_query.id, text[:190] if text else text, show_alert)
 
 
 async def edit_or_reply(update: Update, text: str, markup=None) -> None:
-    """Replace the message whose button was pressed; fall back to a new message."""
+    """Replace the message whose button was pressed (a new message if that one cannot be edited)."""
     query = update.callback_query
     if query is not None and query.message is not None:
-        try:
-            await query.edit_message_text(render.fit(text), parse_mode=ParseMode.HTML, reply_markup=markup)
-            return
-        except TelegramError as exc:
-            if "not modified" in str(exc).lower():
-                return
-            log.info("edit failed, replying instead: %s", exc)
+        replies.edit(query.message.chat.id, query.message.message_id, render.fit(text), markup)
+        return
     await reply(update, text, markup)
 
 
@@ -72,9 +62,8 @@ async def refuse(update: Update, exc: ServiceError) -> None:
     text = render.error_text(code, **exc.details)
     if exc.code in ("forbidden", "stale") and exc.reason not in render.ERRORS:
         text = render.error_text(exc.code)
-    query = update.callback_query
-    if query is not None:
-        await query.answer(text[:190], show_alert=True)
+    if update.callback_query is not None:
+        await answer(update, text, show_alert=True)
     else:
         await reply(update, text)
 
@@ -107,11 +96,12 @@ async def on_error(update: object, context: GridContext) -> None:
             pass
     log.error("update %s failed", update_id, exc_info=context.error,
               extra={"update_id": update_id, "ticket_id": ticket_id})
-    if isinstance(update, Update) and update.effective_chat is not None:
-        try:
-            if update.callback_query is not None:
-                await update.callback_query.answer(render.error_text("internal")[:190], show_alert=True)
-            else:
-                await context.bot.send_message(update.effective_chat.id, render.error_text("internal"))
-        except TelegramError:
-            pass
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        if update.callback_query is not None:
+            await answer(update, render.error_text("internal_button"), show_alert=True)
+        else:
+            await reply(update, render.error_text("internal"))
+    except RuntimeError:                  # not while handling an update: nothing to answer
+        pass

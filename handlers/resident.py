@@ -1,14 +1,12 @@
 """The resident's chat: report a problem, confirm it, follow it, rate it."""
 from __future__ import annotations
 
-import asyncio
-
 from telegram import Update
 
 from bot.services import accounts, inputs, intake, resident
 from bot.services.errors import ServiceError
 from handlers import render
-from handlers.common import GridContext, edit_or_reply, refuse, reply, set_commands, ticket_arg
+from handlers.common import GridContext, answer, edit_or_reply, refuse, reply, set_commands, ticket_arg
 
 
 async def start(update: Update, context: GridContext) -> None:
@@ -127,27 +125,27 @@ async def on_draft_button(update: Update, context: GridContext) -> None:
     query = update.callback_query
     deps, actor = context.deps, context.actor
     if actor.is_staff:
-        await query.answer(render.error_text("forbidden"), show_alert=True)
+        await answer(update, render.error_text("forbidden"), show_alert=True)
         return
     parts = query.data.split(":")
     op, arg = (parts[2], parts[3] if len(parts) > 3 else "") if len(parts) >= 3 else ("", "")
     # 提交 checks the key inside its own transaction; the other buttons check it here
     if not op or (op != "sub" and parts[1] != await intake.draft_key(deps, actor)):
-        await query.answer(render.error_text("no_draft"), show_alert=True)
+        await answer(update, render.error_text("no_draft"), show_alert=True)
         return
     try:
         if op == "sub":
             view = await intake.submit(deps, actor, key=parts[1])
-            # the toast and the edit are independent: one round trip instead of two
-            await asyncio.gather(query.answer("已提交"), edit_or_reply(update, render.submitted(view)))
+            await answer(update, "已提交")
+            await edit_or_reply(update, render.submitted(view))
             return
         if op == "x":
             await intake.cancel(deps, actor)
-            await query.answer()
+            await answer(update)
             await edit_or_reply(update, render.DRAFT_CANCELLED)
             return
         if op == "units":
-            await query.answer()
+            await answer(update)
             await edit_or_reply(update, "请选择问题所在的社区：",
                                 render.unit_picker(await intake.communities(deps), parts[1]))
             return
@@ -165,9 +163,9 @@ async def on_draft_button(update: Update, context: GridContext) -> None:
         await refuse(update, exc)
         return
     except ValueError:
-        await query.answer(render.error_text("stale"), show_alert=True)
+        await answer(update, render.error_text("stale"), show_alert=True)
         return
-    await query.answer()
+    await answer(update)
     await show_draft(update, draft)
 
 
@@ -178,7 +176,7 @@ async def on_ticket_button(update: Update, context: GridContext, action: str, ti
     try:
         if action == "rate":
             view = await resident.rate(deps, actor, ticket_id, arg)
-            await query.answer(render.done("rate", view))
+            await answer(update, render.done("rate", view))
             key = "reopen" if view["state"] == "accepted" else "rate"
             await edit_or_reply(update, render.done(key, view))
             if key == "rate":
@@ -186,11 +184,11 @@ async def on_ticket_button(update: Update, context: GridContext, action: str, ti
                 await reply(update, render.PROMPTS["comment"])
         elif action == "cxl":
             view = await resident.cancel(deps, actor, ticket_id)
-            await query.answer()
+            await answer(update)
             await edit_or_reply(update, render.done("cxl", view))
         else:
             raise ValueError(action)
     except ServiceError as exc:
         await refuse(update, exc)
     except ValueError:
-        await query.answer(render.error_text("stale"), show_alert=True)
+        await answer(update, render.error_text("stale"), show_alert=True)

@@ -8,7 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.services import inputs, resident as resident_service
 from bot.services.errors import Forbidden, ServiceError
 from handlers import render, resident, schedule, staff, supervisor
-from handlers.common import GridContext, identify, mark_applied, on_error, refuse, reply, ticket_arg
+from handlers.common import GridContext, answer, identify, on_error, refuse, reply, ticket_arg
 
 RESIDENT_ACTIONS = {"rate", "cxl"}
 HANDLER_ACTIONS = {"acc", "ret", "note", "res", "esc", "ext", "ask", "resume"}
@@ -23,7 +23,7 @@ async def on_ticket_button(update: Update, context: GridContext) -> None:
     try:
         action, ticket_id, arg = ticket_arg(query.data or "")
     except ValueError:
-        await query.answer(render.error_text("stale"), show_alert=True)
+        await answer(update, render.error_text("stale"), show_alert=True)
         return
     role = context.actor.role
     if role == "resident" and action in RESIDENT_ACTIONS:
@@ -95,7 +95,7 @@ async def edited(update: Update, context: GridContext) -> None:
 
 
 async def stale_button(update: Update, context: GridContext) -> None:
-    await update.callback_query.answer(render.error_text("stale"), show_alert=True)
+    await answer(update, render.error_text("stale"), show_alert=True)
 
 
 def register(application: Application) -> None:
@@ -115,5 +115,4 @@ def register(application: Application) -> None:
     application.add_handler(MessageHandler(filters.LOCATION, on_location))
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     application.add_handler(MessageHandler(filters.ALL, unsupported))
-    application.add_handler(TypeHandler(Update, mark_applied), group=1)
     application.add_error_handler(on_error)

@@ -8,7 +8,7 @@ from telegram import Update
 from bot.services import handling, inputs
 from bot.services.errors import InvalidInput, ServiceError
 from handlers import render
-from handlers.common import GridContext, edit_or_reply, refuse, reply
+from handlers.common import GridContext, answer, edit_or_reply, refuse, reply
 
 # Buttons that need a text answer first: the prompt is shown, the next text completes the action.
 ASKS = {"ret", "note", "res", "esc", "ext", "ask"}
@@ -55,18 +55,18 @@ async def on_ticket_button(update: Update, context: GridContext, action: str, ti
     try:
         if action == "acc":
             view = await handling.accept(deps, actor, ticket_id)
-            await query.answer("签收成功")
+            await answer(update, "签收成功")
             await edit_or_reply(update, render.ticket_for_staff(view, "办理中"), render.work_keyboard(ticket_id))
             return
         if action == "resume":
             view = await handling.resume(deps, actor, ticket_id)
-            await query.answer()
+            await answer(update)
             await edit_or_reply(update, render.done("resume", view))
             return
         if action in ASKS:
             await handling.may_ask(deps, actor, action, ticket_id)
             await inputs.expect(deps, actor.chat_id, action, ticket_id)
-            await query.answer()
+            await answer(update)
             await reply(update, render.PROMPTS[action])
             return
         raise ValueError(action)

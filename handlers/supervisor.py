@@ -6,7 +6,7 @@ from telegram import Update
 from bot.services import intake, supervision
 from bot.services.errors import ServiceError
 from handlers import render, staff
-from handlers.common import GridContext, edit_or_reply, refuse, reply
+from handlers.common import GridContext, answer, edit_or_reply, refuse, reply
 
 
 async def queue(update: Update, context: GridContext) -> None:
@@ -45,17 +45,17 @@ async def on_ticket_button(update: Update, context: GridContext, action: str, ti
     try:
         if action == "disp":
             units = await supervision.targets(deps, actor, ticket_id)
-            await query.answer()
+            await answer(update)
             await edit_or_reply(update, "请选择派往的网格或交办部门：", render.dispatch_keyboard(ticket_id, units))
             return
         if action == "to":
             view = await supervision.dispatch(deps, actor, ticket_id, int(arg))
-            await query.answer("已派单")
+            await answer(update, "已派单")
             await edit_or_reply(update, render.done("to", view))
             return
         if action in ("extok", "extno"):
             view = await supervision.decide_extension(deps, actor, ticket_id, approve=action == "extok")
-            await query.answer()
+            await answer(update)
             await edit_or_reply(update, render.done(action, view))
             return
         if action == "esc":

@@ -28,6 +28,11 @@ UPDATE outbox SET attempts = attempts + 1, next_attempt_at = :next_attempt_at, e
 MARK_UNDELIVERABLE = """
 UPDATE outbox SET state = 'undeliverable', attempts = attempts + 1, error = :error WHERE id = :id
 """
+# Telegram answers again: what waits for a retry after network errors goes now.
+RETRY_NOW = """
+UPDATE outbox SET next_attempt_at = :now
+WHERE state = 'pending' AND attempts > 0 AND next_attempt_at > :now AND error NOT LIKE '429%'
+"""
 SENT_MESSAGES_OF_TICKET = """
 SELECT id, chat_id, message_id FROM outbox
 WHERE ticket_id = :ticket_id AND kind = :kind AND state = 'sent' AND message_id IS NOT NULL
@@ -58,6 +63,10 @@ async def mark_retry(tx: Tx, outbox_id: int, next_attempt_at: str, error: str) -
 
 async def mark_undeliverable(tx: Tx, outbox_id: int, error: str) -> None:
     await tx.execute(MARK_UNDELIVERABLE, {"id": outbox_id, "error": error[:500]})
+
+
+async def retry_now(tx: Tx, now: str) -> int:
+    return (await tx.execute(RETRY_NOW, {"now": now})).rowcount
 
 
 async def sent_messages(tx: Tx, ticket_id: int, kind: str) -> list[dict]:

@@ -86,7 +86,7 @@ async def test_redelivered_update_has_one_effect(gridbot):
     await resident.wait_for("已受理")
     stats = await gridbot.control.stats()
     async with gridbot.deps.db.read() as tx:
-        update_id = await tx.scalar("SELECT max(update_id) FROM processed_updates")
+        update_id = await tx.scalar("SELECT max(update_id) FROM inbox")
     await gridbot.control.redeliver(update_id)
     await resident.send("/my")
     listing = await resident.wait_for("我的工单")

@@ -7,7 +7,6 @@ from datetime import datetime
 from bot.clock import Clock, iso
 from bot.config import Config
 from bot.services.units import UnitCache
-from bot.services.updates import AppliedUpdates
 from bot.sla import WorkCalendar
 from nlp.classifier import Classifier
 from nlp.lexicon import Lexicon
@@ -29,7 +28,6 @@ class Deps:
     on_outbox: object = None          # callable(): wakes the sender after a commit that queued messages
     _queued: bool = False             # something was queued since the sender was last woken
     units: UnitCache = field(default_factory=UnitCache)
-    applied: AppliedUpdates = field(default_factory=AppliedUpdates)
     actors: dict = field(default_factory=dict)          # chat id → (Actor, monotonic time read)
 
     def now(self) -> datetime:

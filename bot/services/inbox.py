@@ -1,0 +1,90 @@
+"""The durable inbox: every update is stored before Telegram is told it arrived, and marked done
+in the same transaction that queues everything its handling owes (the replies).
+
+A crash between fetching and finishing leaves the row pending; the next start handles it. A
+re-delivery is the same update id with the same content (digest) and is stored only once; update
+ids that restart lower (Telegram may after a quiet week; the sandbox does at restart) carry other
+content and are new updates.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.clock import iso
+from storage import inbox
+
+if TYPE_CHECKING:
+    from bot.services.deps import Deps
+
+KEEP = timedelta(days=3)           # longer than Telegram keeps unconfirmed updates (24 h)
+# What SQLite (UTF-8) cannot store: lone UTF-16 surrogates; NUL cuts text in many tools.
+# Both become U+FFFD, one UTF-16 unit like what they replace, so entity offsets stay right.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean(value: Any) -> Any:
+    """The same JSON value with every string made storable."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value) if _UNSTORABLE.search(value) else value
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Received:
+    inbox_id: int
+    update_id: int
+    data: dict
+
+
+def _encode(data: dict) -> tuple[str, str]:
+    payload = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return payload, hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+async def record(deps: Deps, updates: list[tuple[int, int | None, dict]]) -> list[Received]:
+    """Store fetched updates (update id, chat id, JSON) in one transaction; return the new ones."""
+    if not updates:
+        return []
+    now = deps.now_iso()
+    fresh = []
+    async with deps.db.transaction() as tx:
+        for update_id, chat_id, data in updates:
+            data = clean(data)
+            payload, digest = _encode(data)
+            inbox_id = await inbox.store(tx, update_id, digest, chat_id, payload, now)
+            if inbox_id is not None:
+                fresh.append(Received(inbox_id, update_id, data))
+        await inbox.note_received(tx, max(u[0] for u in updates), now)
+    return fresh
+
+
+async def pending(deps: Deps) -> list[Received]:
+    """Updates fetched but not finished (a crash or a stop came first), oldest first."""
+    async with deps.db.read() as tx:
+        rows = await inbox.pending(tx)
+    return [Received(r["id"], r["update_id"], json.loads(r["payload"])) for r in rows]
+
+
+async def finish(deps: Deps, inbox_id: int | None, owed: list[tuple[int, str, dict]]) -> None:
+    """Queue what the update's handling owes (chat id, kind, payload) and mark it done, atomically."""
+    now = deps.now_iso()
+    async with deps.db.transaction() as tx:
+        for chat_id, kind, payload in owed:
+            await deps.enqueue(tx, chat_id, kind, payload, now)
+        if inbox_id is not None:
+            await inbox.mark_done(tx, inbox_id, now)
+    deps.wake_outbox()
+
+
+async def prune(deps: Deps) -> int:
+    async with deps.db.transaction() as tx:
+        return await inbox.prune(tx, iso(deps.now() - KEEP))

@@ -1,0 +1,50 @@
+"""The outbox's bookkeeping for whichever channel delivers it: what is due, and what became of each row."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.clock import iso
+from storage import outbox
+
+if TYPE_CHECKING:
+    from bot.services.deps import Deps
+
+log = logging.getLogger("gridbot.outbox")
+
+
+async def due(deps: Deps, limit: int) -> list[dict]:
+    """The oldest pending row of each chat whose time has come (one chat's rows go in order)."""
+    async with deps.db.read() as tx:
+        return await outbox.due_heads(tx, deps.now_iso(), limit)
+
+
+async def sent(deps: Deps, row: dict, message_id: int | None) -> None:
+    async with deps.db.transaction() as tx:
+        await outbox.mark_sent(tx, row["id"], deps.now_iso(), message_id)
+
+
+async def retry(deps: Deps, row: dict, wait: timedelta, error: str) -> None:
+    log.info("outbox %s to chat %s retry in %s: %s", row["id"], row["chat_id"], wait, error,
+             extra={"ticket_id": row["ticket_id"]})
+    async with deps.db.transaction() as tx:
+        await outbox.mark_retry(tx, row["id"], iso(deps.now() + wait), error)
+
+
+async def give_up(deps: Deps, row: dict, error: str) -> None:
+    log.warning("outbox %s to chat %s undeliverable: %s", row["id"], row["chat_id"], error,
+                extra={"ticket_id": row["ticket_id"]})
+    async with deps.db.transaction() as tx:
+        await outbox.mark_undeliverable(tx, row["id"], error)
+
+
+async def retry_now(deps: Deps) -> int:
+    """The channel answers again: rows backing off after network errors are due at once."""
+    async with deps.db.transaction() as tx:
+        return await outbox.retry_now(tx, deps.now_iso())
+
+
+def backoff(deps: Deps, attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s … up to outbox_max_backoff."""
+    return min(timedelta(seconds=2 ** min(attempts, 16)), deps.config.outbox_max_backoff)

@@ -1,0 +1,95 @@
+"""Fetching updates with getUpdates, through the durable inbox.
+
+Telegram counts an update as delivered once getUpdates is called with a higher offset, so the
+next offset is asked for only after the fetched updates are stored (bot/services/inbox.py). At
+start, what was stored but not finished is handled first. python-telegram-bot's own Updater
+confirms as soon as it fetches, which is why it is not used.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.services import inbox
+from bot.services.deps import Deps
+from handlers.processor import ChatOrderedProcessor
+
+log = logging.getLogger("gridbot.polling")
+MAX_QUEUED = 200          # updates handed to PTB but not yet handled; more wait in the inbox
+
+
+class Poller:
+    def __init__(self, application: Application, deps: Deps, processor: ChatOrderedProcessor,
+                 on_network_back=None, timeout: int = 10) -> None:
+        self.application = application
+        self.deps = deps
+        self.processor = processor
+        self.on_network_back = on_network_back
+        self.timeout = timeout
+        self.inbox_ids: dict[int, int] = {}           # id(Update) → inbox row, until finished
+        self.running = False
+
+    async def run(self) -> None:
+        self.running = True
+        for received in await inbox.pending(self.deps):
+            await self._feed(received)
+        offset: int | None = None
+        failures = 0
+        while self.running:
+            try:
+                updates = await self.application.bot.get_updates(
+                    offset=offset, timeout=self.timeout, allowed_updates=Update.ALL_TYPES,
+                    read_timeout=self.timeout + 5)
+            except RetryAfter as exc:
+                wait = exc.retry_after
+                await asyncio.sleep(wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait))
+                continue
+            except InvalidToken:
+                log.critical("Telegram refused the bot token; polling stopped")
+                raise
+            except Conflict as exc:
+                log.warning("getUpdates conflict (another instance polling?): %s", exc)
+                await asyncio.sleep(1)
+                continue
+            except TelegramError as exc:         # network errors, timeouts, 5xx
+                failures += 1
+                log.info("getUpdates failed (%s); retrying", exc)
+                await asyncio.sleep(min(0.25 * 2 ** failures, 3.0))
+                continue
+            if failures:
+                failures = 0
+                if self.on_network_back is not None:
+                    await self.on_network_back()
+            if not updates:
+                continue
+            try:
+                fresh = await inbox.record(self.deps, [(u.update_id, _chat_id(u), u.to_dict()) for u in updates])
+            except Exception:               # not stored, so not confirmed: Telegram sends them again
+                log.exception("could not store %d updates; fetching them again", len(updates))
+                await asyncio.sleep(1)
+                continue
+            offset = max(u.update_id for u in updates) + 1          # only now: they are stored
+            for received in fresh:
+                await self._feed(received)
+
+    def stop(self) -> None:
+        self.running = False
+
+    async def _feed(self, received: inbox.Received) -> None:
+        while self.application.update_queue.qsize() + self.processor.busy > MAX_QUEUED and self.running:
+            await asyncio.sleep(0.01)
+        update = Update.de_json(received.data, self.application.bot)
+        self.inbox_ids[id(update)] = received.inbox_id
+        await self.application.update_queue.put(update)
+
+    def take_inbox_id(self, update: object) -> int | None:
+        return self.inbox_ids.pop(id(update), None)
+
+
+def _chat_id(update: Update) -> int | None:
+    chat = update.effective_chat
+    return chat.id if chat is not None else None
