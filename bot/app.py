@@ -180,6 +180,9 @@ async def serve(config: Config) -> None:
     try:
         await stopping.wait()
     finally:
-        await stop(application)
+        try:
+            await asyncio.wait_for(stop(application), config.stop_timeout.total_seconds() + 2)
+        except asyncio.TimeoutError:
+            log.error("stop took longer than %s; exiting anyway", config.stop_timeout)
         if sandbox is not None:
             await sandbox.stop()

@@ -6,6 +6,7 @@ from storage.db import Tx
 
 VERSION = "PRAGMA user_version"
 BY_STATE = "SELECT state, count(*) AS n FROM tickets GROUP BY state"
+INBOX_PENDING = "SELECT count(*) FROM inbox WHERE state = 'pending'"
 OUTBOX = "SELECT state, count(*) AS n, min(created_at) AS oldest FROM outbox GROUP BY state"
 
 
@@ -18,5 +19,6 @@ async def figures(tx: Tx) -> dict:
         "outbox_pending": outbox.get("pending", {}).get("n", 0),
         "outbox_oldest_pending": outbox.get("pending", {}).get("oldest"),
         "outbox_undeliverable": outbox.get("undeliverable", {}).get("n", 0),
+        "inbox_pending": await tx.scalar(INBOX_PENDING),        # fetched, not yet handled
         **last,
     }
