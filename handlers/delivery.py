@@ -49,6 +49,9 @@ class OutboxSender:
         self._inflight: dict[int, asyncio.Task] = {}       # chat id → its send now
         self._answers: set[asyncio.Task] = set()
         self._failing = False                              # the last call failed on the network
+        self._sent: list[tuple[int, int | None]] = []      # (row, message id) sent, not yet recorded
+        # Rows whose outcome is known here but maybe not to a read of the heads already under way.
+        self._settled: set[int] = set()
         self.sent = 0
 
     def wake(self) -> None:
@@ -72,15 +75,18 @@ class OutboxSender:
                 pass
 
     async def _dispatch(self, interval: float) -> float:
+        await self._record_sent()              # before reading heads: a sent row is no chat's head
         free = self.concurrency - len(self._inflight)
         if free <= 0:
             return interval
+        before = set(self._settled)
         rows = await outbox.due(self.deps, self.BATCH)
+        settled, self._settled = self._settled, self._settled - before     # `before` is in this read
         wait = interval
         now = time.monotonic()
         for row in rows:
             chat_id = row["chat_id"]
-            if chat_id in self._inflight:
+            if chat_id in self._inflight or row["id"] in settled:
                 continue
             counted = row["kind"] not in EDIT_KINDS
             delay = self.pacer.delay(chat_id, now, counted)
@@ -102,6 +108,7 @@ class OutboxSender:
                           extra={"ticket_id": row["ticket_id"]})
             await outbox.retry(self.deps, row, outbox.backoff(self.deps, row["attempts"]), "internal error")
         finally:
+            self._settled.add(row["id"])
             self._inflight.pop(row["chat_id"], None)
             self._wake.set()
 
@@ -111,13 +118,14 @@ class OutboxSender:
         self._stopping = True
         self._wake.set()
         tasks = list(self._inflight.values()) + list(self._answers)
-        if not tasks:
-            return 0
-        _, late = await asyncio.wait(tasks, timeout=grace)
-        for task in late:
-            task.cancel()
-        if late:
-            await asyncio.wait(late, timeout=1.0)
+        late: set = set()
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=grace)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=1.0)
+        await self._record_sent()
         return len(late)
 
     # -- one row -------------------------------------------------------------------------------
@@ -144,10 +152,16 @@ class OutboxSender:
             await self._delivered(row, getattr(message, "message_id", None))
 
     async def _delivered(self, row: dict, message_id: int | None) -> None:
-        await outbox.sent(self.deps, row, message_id)
+        # Recorded in batches by the dispatch loop, which records before it reads the next heads.
+        self._sent.append((row["id"], message_id))
         self.sent += 1
         if self._failing:
             await self.network_back()
+
+    async def _record_sent(self) -> None:
+        if self._sent:
+            batch, self._sent = self._sent, []
+            await outbox.sent(self.deps, batch)
 
     async def network_back(self) -> None:
         """Telegram answers again (a send or a poll succeeded): what backs off goes now."""

@@ -73,16 +73,18 @@ class Poller:
                 await asyncio.sleep(1)
                 continue
             offset = max(u.update_id for u in updates) + 1          # only now: they are stored
-            for received in fresh:
-                await self._feed(received)
+            fetched = {u.update_id: u for u in updates}
+            for received in fresh:            # parsed already, unless cleaning changed it
+                await self._feed(received, None if received.cleaned else fetched.get(received.update_id))
 
     def stop(self) -> None:
         self.running = False
 
-    async def _feed(self, received: inbox.Received) -> None:
+    async def _feed(self, received: inbox.Received, update: Update | None = None) -> None:
         while self.application.update_queue.qsize() + self.processor.busy > MAX_QUEUED and self.running:
             await asyncio.sleep(0.01)
-        update = Update.de_json(received.data, self.application.bot)
+        if update is None:
+            update = Update.de_json(received.data, self.application.bot)
         self.inbox_ids[id(update)] = received.inbox_id
         await self.application.update_queue.put(update)
 

@@ -57,6 +57,10 @@ async def mark_sent(tx: Tx, outbox_id: int, now: str, message_id: int | None) ->
     await tx.execute(MARK_SENT, {"id": outbox_id, "now": now, "message_id": message_id})
 
 
+async def mark_sent_many(tx: Tx, rows: list[tuple[int, int | None]], now: str) -> None:
+    await tx.executemany(MARK_SENT, [{"id": i, "now": now, "message_id": m} for i, m in rows])
+
+
 async def mark_retry(tx: Tx, outbox_id: int, next_attempt_at: str, error: str) -> None:
     await tx.execute(MARK_RETRY, {"id": outbox_id, "next_attempt_at": next_attempt_at, "error": error[:500]})
 

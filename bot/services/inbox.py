@@ -28,13 +28,15 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def clean(value: Any) -> Any:
-    """The same JSON value with every string made storable."""
+    """The same JSON value with every string made storable (the very same object when all were)."""
     if isinstance(value, str):
         return _UNSTORABLE.sub("\ufffd", value) if _UNSTORABLE.search(value) else value
     if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items()}
+        changed = {k: c for k, v in value.items() if (c := clean(v)) is not v}
+        return {**value, **changed} if changed else value
     if isinstance(value, list):
-        return [clean(v) for v in value]
+        items = [clean(v) for v in value]
+        return items if any(a is not b for a, b in zip(items, value)) else value
     return value
 
 
@@ -43,6 +45,7 @@ class Received:
     inbox_id: int
     update_id: int
     data: dict
+    cleaned: bool = False         # the data differs from what was fetched
 
 
 def _encode(data: dict) -> tuple[str, str]:
@@ -57,12 +60,12 @@ async def record(deps: Deps, updates: list[tuple[int, int | None, dict]]) -> lis
     now = deps.now_iso()
     fresh = []
     async with deps.db.transaction() as tx:
-        for update_id, chat_id, data in updates:
-            data = clean(data)
+        for update_id, chat_id, fetched in updates:
+            data = clean(fetched)
             payload, digest = _encode(data)
             inbox_id = await inbox.store(tx, update_id, digest, chat_id, payload, now)
             if inbox_id is not None:
-                fresh.append(Received(inbox_id, update_id, data))
+                fresh.append(Received(inbox_id, update_id, data, cleaned=data is not fetched))
         await inbox.note_received(tx, max(u[0] for u in updates), now)
     return fresh
 

@@ -20,9 +20,10 @@ async def due(deps: Deps, limit: int) -> list[dict]:
         return await outbox.due_heads(tx, deps.now_iso(), limit)
 
 
-async def sent(deps: Deps, row: dict, message_id: int | None) -> None:
+async def sent(deps: Deps, rows: list[tuple[int, int | None]]) -> None:
+    """Record sends (row id, message id) in one transaction."""
     async with deps.db.transaction() as tx:
-        await outbox.mark_sent(tx, row["id"], deps.now_iso(), message_id)
+        await outbox.mark_sent_many(tx, rows, deps.now_iso())
 
 
 async def retry(deps: Deps, row: dict, wait: timedelta, error: str) -> None:
