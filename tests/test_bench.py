@@ -1,6 +1,7 @@
 """`gridbot bench` smoke test: every figure present and sane. Timing floors live in the output, never here."""
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import subprocess
@@ -43,7 +44,7 @@ async def test_sandbox_timestamps_updates_and_tells_listeners():
 
 def test_bench_quick_reports_every_figure(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "bot", "bench", "--quick", "--tiny", "--workdir", str(tmp_path)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=180)
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = proc.stdout.strip().splitlines()
     figures = json.loads(lines[-1])
@@ -74,6 +75,42 @@ def test_bench_quick_reports_every_figure(tmp_path):
         assert all(sane(figures["sweep"][size]["sweep_ms"]) for size in ("small", "big"))
     memory = figures["memory_start"]
     assert sane(memory["peak_rss_mb"]) and sane(memory["start_s"])
+    network = figures["network"]
+    assert [row["latency_ms"] for row in network["latencies"]] == [0, 150]
+    assert network["flood"]["on"] and network["flood"]["global_per_s"] == 30
+    for row in network["latencies"]:
+        for name in ("gridbot", "echo", "echo_concurrent"):
+            run = row[name]
+            for key in ("tickets_per_s", "p50_ms", "p95_ms", "flood_refused", "lost", "in_flight"):
+                assert isinstance(run[key], (int, float)) and run[key] >= 0, (row["latency_ms"], name, key, run)
+            assert isinstance(run["cut"], bool) and run["p50_ms"] <= run["p95_ms"]
+            assert run["tickets"] + run["lost"] + run["in_flight"] <= network["reports"]
+        assert row["gridbot"]["tickets"] > 0 and row["gridbot"]["bot_exit"] is not None
+        assert isinstance(row["vs_echo_concurrent"], float)
+    assert "network" in proc.stdout and "150 ms: tickets/s" in proc.stdout
+    assert {"network_150_tickets_per_s", "network_150_p95", "network_no_429"} <= set(figures["floors"])
     assert set(figures["floors"]) >= {"intake_throughput", "intake_p95", "classify_default", "peak_rss", "start"}
     assert all(isinstance(v, bool) for v in figures["floors"].values())
     assert math.isfinite(figures["total_s"])
+
+
+async def test_driver_gives_a_refused_report_up_then_goes_on():
+    from bot.bench.driver import FIRST_RESIDENT, Driver
+    api = FakeBotApi(flood_limits=True)
+    resident = FIRST_RESIDENT
+    driver = Driver(api, {resident: ["第二条", "第一条"]}, think_s=0.05, patience_s=0.05)
+    driver.start()
+    await asyncio.sleep(0.01)
+    assert driver.pending[resident][0] == "message"
+    for listener in api.refusal_listeners:      # the bot's draft drew a 429 and is never retried
+        listener(str(resident), "sendMessage", 0)
+    await asyncio.sleep(0.2)
+    assert driver.lost == 1 and driver.refused["residents"] == 1
+    assert driver.pending[resident][0] == "message", "the next report went out after the think time"
+    submit = {"inline_keyboard": [[{"text": "✅ 提交", "callback_data": "d:1:sub"}]]}
+    draft = api.world.add_message(resident, True, {"text": "草稿"}, reply_markup=submit)
+    await asyncio.sleep(0.01)
+    assert driver.pending[resident][0] == "callback_query"
+    api.world.bump(draft)
+    await asyncio.wait_for(driver.done.wait(), 1)
+    assert driver.tickets == 1 and not driver.errors and len(driver.latency["message"]) == 1

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.bench.intake import reports
+from bot.bench.driver import reports
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)       # 10:00 in Shanghai, a Thursday
 TZ = ZoneInfo("Asia/Shanghai")

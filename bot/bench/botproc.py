@@ -1,8 +1,10 @@
-"""The bot under test, in its own process: `python -m bot.bench.botproc gridbot|echo BASE_URL [DB]`.
+"""The bot under test, in its own process: `python -m bot.bench.botproc KIND BASE_URL [DB]`.
 
-GridBot is wired exactly as `gridbot run` wires it in the sandbox (demo staff bound, outbox on),
-with the rate limiter off; the echo bot is the stack's baseline: python-telegram-bot alone.
-SIGTERM stops it cleanly.
+KIND: `gridbot` is wired exactly as `gridbot run` wires it in the sandbox (demo staff bound, outbox
+on), with the rate limiter off: raw speed. `gridbot-paced` keeps the deployment's own pacing (the
+rate limiter as configured), as it runs against Telegram: for a sandbox that enforces flood limits.
+`echo` is the stack's baseline, python-telegram-bot alone, one update at a time; `echo-concurrent`
+the same with concurrent updates. SIGTERM stops it cleanly.
 """
 from __future__ import annotations
 
@@ -21,15 +23,22 @@ async def _wait_for_sigterm() -> None:
     await stopping.wait()
 
 
-async def run_gridbot(base_url: str, db_path: str) -> None:
+KINDS = ("gridbot", "gridbot-paced", "echo", "echo-concurrent")
+ECHO_CONCURRENCY = 128   # more updates at once than the benchmark's residents can have in flight
+
+
+async def run_gridbot(base_url: str, db_path: str, paced: bool = False) -> None:
     from bot.app import bind_demo_accounts, build_application, build_deps, start, stop
     from dataclasses import replace
 
     from bot.config import load
 
-    # The deployment's settings (GRIDBOT_CONFIG), with what the benchmark must fix: where, and no limits.
-    config = replace(load(), db_path=db_path, telegram_base_url=base_url, telegram_token="", rate_limiter=False,
-                     tickets_per_hour=10**9, log_level="WARNING")
+    # The deployment's settings (GRIDBOT_CONFIG), with what the benchmark must fix: where, and no limits
+    # (the per-resident ticket quota always, Telegram pacing unless `paced`).
+    config = load()
+    config = replace(config, db_path=db_path, telegram_base_url=base_url, telegram_token="",
+                     rate_limiter=config.rate_limiter if paced else False, tickets_per_hour=10**9,
+                     log_level="WARNING")
     deps = await build_deps(config)
     await bind_demo_accounts(deps)
     application = build_application(config, deps)
@@ -40,19 +49,22 @@ async def run_gridbot(base_url: str, db_path: str) -> None:
         await stop(application)
 
 
-async def run_echo(base_url: str) -> None:
+async def run_echo(base_url: str, concurrent: bool | int = False) -> None:
     from bot.app import SANDBOX_TOKEN
     from bot.sandbox.ptb_echo import serve_echo
-    await serve_echo(base_url, SANDBOX_TOKEN, _wait_for_sigterm())
+    await serve_echo(base_url, SANDBOX_TOKEN, _wait_for_sigterm(), concurrent)
 
 
 def main(argv: list[str]) -> int:
     """GRIDBOT_BENCH_PROFILE=FILE profiles the bot with cProfile (pstats written to FILE at exit)."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     kind, base_url = argv[0], argv[1]
-    if kind not in ("gridbot", "echo"):
-        raise SystemExit(f"unknown bot {kind!r}")
-    main_coro = run_gridbot(base_url, argv[2]) if kind == "gridbot" else run_echo(base_url)
+    if kind not in KINDS:
+        raise SystemExit(f"unknown bot {kind!r}; one of {', '.join(KINDS)}")
+    if kind.startswith("gridbot"):
+        main_coro = run_gridbot(base_url, argv[2], paced=kind == "gridbot-paced")
+    else:
+        main_coro = run_echo(base_url, ECHO_CONCURRENCY if kind == "echo-concurrent" else False)
     profile_to = os.environ.get("GRIDBOT_BENCH_PROFILE")
     if not profile_to:
         asyncio.run(main_coro)

@@ -10,7 +10,7 @@ import hashlib
 import time
 from pathlib import Path
 
-from bot.bench.intake import reports
+from bot.bench.driver import reports
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import math
 
+from bot.bench import network
+
 
 def _row(section, figure, value, baseline="", ratio=None, floor="", ok=None) -> tuple:
     mark = "" if ok is None else ("ok" if ok else "MISSED")
@@ -22,6 +24,8 @@ def floors(f: dict) -> dict[str, bool]:
         out["sweep"] = f["sweep"]["ratio"] <= 1.5
     if f["briefing"].get("available"):
         out["briefing"] = f["briefing"]["seconds"] < 5.0
+    if "network" in f:
+        out.update(network.floors(f["network"]))
     return out
 
 
@@ -37,6 +41,8 @@ def rows(f: dict) -> list[tuple]:
         _row("intake", "latency p99 ms", g["p99_ms"], f"echo {e['p99_ms']}", g["p99_ms"] / max(e["p99_ms"], 1e-3)),
         _row("intake", "tickets in db / outbox sent", f"{g.get('tickets_in_db')} / {g.get('outbox', {}).get('sent', 0)}"),
     ]
+    if "network" in f:
+        r.extend(network_rows(f["network"], ok))
     c = f["classify"]
     r.append(_row("classify", f"default lexicon msg/s ({c['messages']} msgs, {c['mean_chars']} chars)",
                   c["default_per_s"], f"jieba {c['jieba_per_s']}", c["default_ratio"], "≥ 0.8", ok["classify_default"]))
@@ -70,6 +76,34 @@ def rows(f: dict) -> list[tuple]:
     return r
 
 
+def network_rows(n: dict, ok: dict[str, bool]) -> list[tuple]:
+    """Per latency: tickets/s, latency, 429s; GridBot beside the concurrent (∥) and sequential echo."""
+    fl = n["flood"]
+    offered = f", offered ≈ {n['offered_per_s']}/s" if n.get("offered_per_s") else ""
+    r = [_row("network", f"{n['residents']} residents, think {n['think_s']} s{offered}, jitter ±{n['jitter']:.0%}, "
+                         f"flood {fl['global_per_s']}/s + {fl['chat_burst']} per {fl['chat_window_s']:g} s a chat, "
+                         f"runs cut at {n['run_s']:g} s", f"{n['reports']} reports")]
+    for row in n["latencies"]:
+        ms, g, c, s = row["latency_ms"], row["gridbot"], row["echo_concurrent"], row["echo"]
+        rate, p95 = network.FLOORS.get(ms, (None, None))
+        cut = " (cut)" if g["cut"] else ""
+        r.append(_row("network", f"{ms} ms: tickets/s", f"{g['tickets_per_s']}{cut}",
+                      f"echo∥ {c['tickets_per_s']} / seq {s['tickets_per_s']}", row["vs_echo_concurrent"],
+                      f"≥ {rate:g}" if rate else "", ok.get(f"network_{ms}_tickets_per_s")))
+        r.append(_row("network", f"{ms} ms: latency p50 / p95 ms", f"{g['p50_ms']} / {g['p95_ms']}",
+                      f"echo∥ {c['p50_ms']} / {c['p95_ms']}, seq {s['p50_ms']} / {s['p95_ms']}",
+                      g["p95_ms"] / max(c["p95_ms"], 1e-3), f"≤ {p95:g}" if p95 else "", ok.get(f"network_{ms}_p95")))
+        by = " ".join(f"{k} {v}" for k, v in sorted(g.get("flood_refused_by", {}).items()))
+        r.append(_row("network", f"{ms} ms: 429s drawn (reports lost) [limit]",
+                      f"{g['flood_refused']} ({g['lost']})" + (f" [{by}]" if by else ""),
+                      f"echo∥ {c['flood_refused']} ({c['lost']}) / seq {s['flood_refused']} ({s['lost']})",
+                      None, "0", g["flood_refused"] == 0))
+        if "outbox" in g:
+            r.append(_row("network", f"{ms} ms: staff messages in the run / outbox left",
+                          f"{g.get('staff_messages', 0)} / {sum(v for k, v in g['outbox'].items() if k != 'sent')}"))
+    return r
+
+
 def table(f: dict) -> str:
     m = f["machine"]
     head = (f"GridBot bench — {m['cores']} cores, Python {m['python']}, python-telegram-bot "
@@ -89,6 +123,9 @@ def table(f: dict) -> str:
     errors = f["intake"]["gridbot"].get("errors")
     if errors:
         lines.append(f"intake errors: {errors}")
+    for row in f.get("network", {}).get("latencies", []):
+        if row["gridbot"].get("errors"):
+            lines.append(f"network {row['latency_ms']} ms GridBot errors: {row['gridbot']['errors']}")
     return "\n".join(lines)
 
 

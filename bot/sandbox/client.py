@@ -6,6 +6,7 @@
     reply = await zhang.wait_for("工单")          # a substring, or a predicate on ChatMessage
     await zhang.press(reply, "满意")               # button text or callback_data
     await control.fault("sendMessage", "429", count=2, retry_after=1)
+    await control.latency(0.15, jitter=0.02); await control.flood_limits(True, chat_burst=3)
     await control.aclose()
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json as _json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -91,7 +93,10 @@ class SandboxControl:
         await self.aclose()
 
     async def call(self, verb: str, path: str, json: dict | None = None, **kw: Any) -> dict:
-        r = await self.client.request(verb, f"{self.base_url}/sandbox/api/{path}", json=json, **kw)
+        if json is not None:   # ASCII JSON: a test may send a lone surrogate, which UTF-8 cannot carry
+            kw["content"] = _json.dumps(json)
+            kw["headers"] = {"Content-Type": "application/json", **kw.get("headers", {})}
+        r = await self.client.request(verb, f"{self.base_url}/sandbox/api/{path}", **kw)
         body = r.json()
         if not body.get("ok"):
             raise SandboxError(f"{path}: {body.get('error')} (HTTP {r.status_code})")
@@ -113,6 +118,17 @@ class SandboxControl:
 
     async def clear_faults(self) -> None:
         await self.call("DELETE", "faults")
+
+    async def latency(self, seconds: float, jitter: float = 0) -> dict:
+        """Every Bot API request from now on takes a round trip of `seconds` (± jitter)."""
+        return (await self.call("POST", "latency", {"seconds": seconds, "jitter": jitter}))["latency"]
+
+    async def clear_latency(self) -> None:
+        await self.call("DELETE", "latency")
+
+    async def flood_limits(self, on: bool = True, **limits: float) -> dict:
+        """Telegram's flood limits on or off; limits: global_per_s, chat_burst, chat_window_s, global_window_s."""
+        return (await self.call("POST", "flood", {"on": on, **limits}))["flood"]
 
     async def block(self, user_id: int, blocked: bool = True) -> None:
         await self.call("POST", "block", {"user_id": user_id, "blocked": blocked})

@@ -1,11 +1,15 @@
 """The control API under /sandbox/api/: simulated users act, tests inject faults and read stats.
 
+The simulated network: /latency ({"seconds": 0.15, "jitter": 0.02}; DELETE clears it) and /flood
+({"on": true, "global_per_s": 30, "chat_burst": 3, "chat_window_s": 3, "global_window_s": 1}).
+
 JSON in, JSON out: {"ok": true, ...} or {"ok": false, "error": "..."} with status 400/404.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
@@ -49,9 +53,17 @@ def add_routes(app: web.Application, api: "FakeBotApi") -> None:
 
 
 def _dumps(obj: Any) -> str:
-    import json
+    return json_text(obj)
 
-    return json.dumps(obj, ensure_ascii=False)
+
+def json_text(obj: Any) -> str:
+    """JSON as readable UTF-8; with \\u escapes when a text holds a lone surrogate, which UTF-8 cannot carry."""
+    text = json.dumps(obj, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj)
+    return text
 
 
 async def _body(request: web.Request) -> dict:
@@ -318,7 +330,42 @@ async def stats(api: "FakeBotApi", body: dict, request: web.Request) -> dict:
         "delivered_total": sum(api.delivered.values()),
         "updates": dict(api.updates_made),
         "pending_updates": len(api.world.updates),
+        "latency": api.latency.public(),
+        "flood": api.flood.public(),
+        "flood_refused": sum(api.flood.refused.values()),
+        "flood_refused_chats": dict(api.flood.refused),
+        "flood_refused_by": dict(api.flood.refused_by),
     }
+
+
+async def latency(api: "FakeBotApi", body: dict, request: web.Request) -> dict:
+    if request.method == "POST":
+        try:
+            api.set_latency(body.get("seconds", 0), body.get("jitter", 0))
+        except ValueError as exc:
+            raise ControlError(str(exc)) from None
+    elif request.method == "DELETE":
+        api.set_latency(0.0, 0.0)
+    return {"latency": api.latency.public()}
+
+
+async def flood(api: "FakeBotApi", body: dict, request: web.Request) -> dict:
+    if request.method == "POST":
+        on = body.get("on", True) not in (False, "false", "0", 0)
+        try:
+            limits = {key: cast(body[key]) for key, cast in FLOOD_FIELDS.items() if key in body}
+            api.set_flood_limits(on, **limits)
+        except (TypeError, ValueError) as exc:
+            raise ControlError(str(exc)) from None
+    elif request.method == "DELETE":
+        api.set_flood_limits(False)
+    return {"flood": api.flood.public(), "refused": sum(api.flood.refused.values()),
+            "refused_chats": dict(api.flood.refused), "refused_by": dict(api.flood.refused_by)}
+
+
+FLOOD_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "global_per_s": int, "chat_burst": int, "chat_window_s": float, "global_window_s": float,
+}
 
 
 async def reset(api: "FakeBotApi", body: dict, request: web.Request) -> dict:
@@ -369,6 +416,12 @@ ROUTES = [
     ("DELETE", "/faults", faults),
     ("POST", "/block", block),
     ("GET", "/stats", stats),
+    ("GET", "/latency", latency),
+    ("POST", "/latency", latency),
+    ("DELETE", "/latency", latency),
+    ("GET", "/flood", flood),
+    ("POST", "/flood", flood),
+    ("DELETE", "/flood", flood),
     ("POST", "/reset", reset),
     ("POST", "/redeliver", redeliver),
     ("GET", "/callback", callback),

@@ -8,8 +8,11 @@ from __future__ import annotations
 import html
 
 
-async def serve_echo(base_url: str, token: str, until) -> None:
-    """Runs until the awaitable `until` completes."""
+async def serve_echo(base_url: str, token: str, until, concurrent: bool | int = False) -> None:
+    """Runs until the awaitable `until` completes.
+
+    `concurrent`: False handles one update at a time (PTB's default); True or a number handles that
+    many at once (True: 256), with a connection pool as big, so no handler waits for a connection."""
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
     from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
@@ -26,7 +29,11 @@ async def serve_echo(base_url: str, token: str, until) -> None:
         await query.answer("已提交")
         await query.edit_message_text(f"{query.message.text}\n已提交")
 
-    app = (Application.builder().token(token).base_url(base_url).concurrent_updates(False).build())
+    builder = Application.builder().token(token).base_url(base_url).concurrent_updates(concurrent)
+    if concurrent:
+        size = 256 if concurrent is True else int(concurrent)
+        builder = builder.connection_pool_size(size + 8).pool_timeout(30.0).get_updates_connection_pool_size(2)
+    app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.add_handler(CallbackQueryHandler(pressed))
     async with app:

@@ -8,22 +8,25 @@
 
 Routes: /bot<token>/<method> (the Bot API), /file/bot<token>/<path> (downloads),
 /sandbox/api/... (simulated users, fault injection, stats; see control.py), / (the chat page).
+
+`FakeBotApi(latency=0.15, jitter=0.02, flood_limits=True)` simulates a bot far from Telegram's
+servers and Telegram's flood limits (see network.py); both can be changed while it runs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from aiohttp import web
 
 from . import botapi, control
 from .markup import ApiError
+from .network import FloodLimits, Latency, seconds_value, too_many_requests
 from .world import DEFAULT_USERS, World
 
 TOKEN_RE = re.compile(r"^(\d+):[A-Za-z0-9_-]{30,}$")
@@ -34,9 +37,15 @@ STATUS_TEXT = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service U
 class FakeBotApi:
     """The sandbox server. All state lives in `world`; `faults` holds pending fault injections."""
 
-    def __init__(self, users: list[dict] | None = None, callback_ttl: float = 15.0) -> None:
+    def __init__(self, users: list[dict] | None = None, callback_ttl: float = 15.0, latency: float = 0.0,
+                 jitter: float = 0.0, flood_limits: bool = False) -> None:
         self.initial_users = [dict(u) for u in (users if users is not None else DEFAULT_USERS)]
         self.callback_ttl = callback_ttl
+        self.latency = Latency()
+        self.set_latency(latency, jitter)
+        self.flood = FloodLimits(on=flood_limits)
+        # Called as listener(chat_id, method, retry_after) for each request refused by the flood limits.
+        self.refusal_listeners: list[Callable[[str, str, int], None]] = []
         self._runner: web.AppRunner | None = None
         self._base = ""
         self._closed = asyncio.Event()
@@ -71,6 +80,7 @@ class FakeBotApi:
         self.delivered: Counter[int] = Counter()
         self.updates_made: Counter[str] = Counter()
         self.first_call: dict[str, float] = {}      # Bot API method -> time.monotonic() of its first call
+        self.flood.forget()                          # the limits stay as set; their windows start afresh
         self.world.touch()
         self.world.update_arrived.fire()
 
@@ -148,6 +158,37 @@ class FakeBotApi:
         except asyncio.TimeoutError:
             pass
 
+    # -- the simulated network ----------------------------------------------------------------------
+    def set_latency(self, seconds: float, jitter: float = 0.0) -> None:
+        """Every Bot API request and download takes a round trip of `seconds` (± jitter) from now on."""
+        self.latency.seconds = seconds_value(seconds, "seconds")
+        self.latency.jitter = seconds_value(jitter, "jitter")
+
+    def set_flood_limits(self, on: bool = True, global_per_s: int = 30, chat_burst: int = 3,
+                         chat_window_s: float = 3.0, global_window_s: float = 1.0) -> None:
+        """Turns Telegram's flood limits on or off; the messages already counted stay counted."""
+        for name, value in (("global_per_s", global_per_s), ("chat_burst", chat_burst)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer")
+        for name, value in (("chat_window_s", chat_window_s), ("global_window_s", global_window_s)):
+            if seconds_value(value, name) <= 0:
+                raise ValueError(f"{name} must be more than 0 seconds")
+        flood = self.flood
+        flood.on, flood.global_per_s, flood.chat_burst = bool(on), global_per_s, chat_burst
+        flood.chat_window_s, flood.global_window_s = float(chat_window_s), float(global_window_s)
+
+    async def _travel(self) -> None:
+        """Half a round trip: a request on its way in, or its answer on its way out."""
+        delay = self.latency.half()
+        if delay > 0:
+            await self.sleep(delay)
+
+    def _refuse(self, chat: str, method: str, wait: float) -> web.Response:
+        body = too_many_requests(wait)
+        for listener in list(self.refusal_listeners):
+            listener(chat, method, body["parameters"]["retry_after"])
+        return _json(body, 429)
+
     # -- faults -----------------------------------------------------------------------------------------
     def add_fault(self, spec: dict) -> dict:
         kind = str(spec.get("kind", "status"))
@@ -200,6 +241,7 @@ class FakeBotApi:
         if kind == "status":
             return _error_status(fault["status"])
         if kind == "drop":
+            await self._travel()   # the reset reaches the client half a round trip later
             if request.transport is not None:
                 request.transport.abort()
             raise asyncio.CancelledError  # nothing is written; the client sees the connection reset
@@ -214,6 +256,12 @@ class FakeBotApi:
 
     # -- HTTP handlers --------------------------------------------------------------------------------
     async def _bot_api(self, request: web.Request) -> web.StreamResponse:
+        await self._travel()
+        response = await self._serve(request)
+        await self._travel()
+        return response
+
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
         token = request.match_info["token"]
         name = request.match_info["method"]
         m = TOKEN_RE.match(token)
@@ -227,15 +275,30 @@ class FakeBotApi:
             response = await self._apply_fault(fault, request)
             if response is not None:
                 return response
+        admitted: tuple[str, float] | None = None
         try:
             raw, files = await _read_params(request)
+            if self.flood.counts(name):
+                chat, now = str(raw.get("chat_id")), time.monotonic()
+                wait = self.flood.admit(chat, now)
+                if wait:
+                    return self._refuse(chat, name, wait)
+                admitted = (chat, now)
             result = await botapi.call(self, name, botapi.Params(raw, files))
         except ApiError as exc:
+            if admitted is not None:
+                self.flood.release(*admitted)   # nothing was sent, so nothing counts
             self.errors[exc.description] += 1
             return _json(exc.payload(), exc.code)
         return _json({"ok": True, "result": result})
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
+        await self._travel()
+        response = self._file(request)
+        await self._travel()
+        return response
+
+    def _file(self, request: web.Request) -> web.StreamResponse:
         if not TOKEN_RE.match(request.match_info["token"]):
             return _json({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
         path = request.match_info["path"]
@@ -275,7 +338,7 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, 
 
 def _json(body: dict, status: int = 200) -> web.Response:
     return web.Response(
-        text=json.dumps(body, ensure_ascii=False), status=status, content_type="application/json"
+        text=control.json_text(body), status=status, content_type="application/json"
     )
 
 
