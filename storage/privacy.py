@@ -18,6 +18,8 @@ FORGET_MESSAGES = "UPDATE outbox SET payload = '{}' WHERE chat_id = :chat_id"
 FORGET_DRAFT = "DELETE FROM drafts WHERE chat_id = :chat_id"
 FORGET_AWAITING = "DELETE FROM kv WHERE key = 'await:' || :chat_id"
 FORGET_ATTEMPTS = "DELETE FROM attempts WHERE chat_id = :chat_id"
+# Handled updates keep the raw message (name, text, contact) a few days to recognise re-deliveries.
+FORGET_UPDATES = "DELETE FROM inbox WHERE chat_id = :chat_id AND state = 'done'"
 
 
 async def resident(tx: Tx, resident_id: int | None = None, chat_id: int | None = None) -> dict | None:
@@ -40,6 +42,6 @@ async def forget(tx: Tx, person: dict, masked_texts: dict[int, str]) -> None:
     for ticket_id, text in masked_texts.items():
         await tx.execute(FORGET_TICKET_TEXT, {"id": ticket_id, "text": text})
     if person["chat_id"] is not None:
-        for sql in (FORGET_MESSAGES, FORGET_DRAFT, FORGET_AWAITING, FORGET_ATTEMPTS):
+        for sql in (FORGET_MESSAGES, FORGET_DRAFT, FORGET_AWAITING, FORGET_ATTEMPTS, FORGET_UPDATES):
             await tx.execute(sql, {"chat_id": person["chat_id"]})
     await tx.execute(FORGET_RESIDENT, {"id": person["id"]})

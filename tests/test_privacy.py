@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-from bot.services import intake, privacy
+from bot.services import inbox, intake, privacy
 from conftest import RESIDENT
 
 TEXT = "人民东路62号院积水，我电话13812345678，身份证410102199001011234"
@@ -13,6 +13,8 @@ TEXT = "人民东路62号院积水，我电话13812345678，身份证41010219900
 
 async def test_export_then_forget(deps, actor):
     me = await actor(RESIDENT)
+    [received] = await inbox.record(deps, [(1, RESIDENT, {"update_id": 1, "message": {"text": TEXT}})])
+    await inbox.finish(deps, received.inbox_id, [])
     await intake.start(deps, me, TEXT)
     ticket = await intake.submit(deps, me)
     data = await privacy.export(deps, chat_id=RESIDENT)
@@ -27,6 +29,8 @@ async def test_export_then_forget(deps, actor):
     assert kept["category"] == "drainage" and kept["state"] == "pending"          # statistics kept
     assert "13812345678" not in kept["text"] and "410102199001011234" not in kept["text"]
     assert "138****5678" in kept["text"]
+    async with deps.db.read() as tx:                  # the raw update with the phone number is gone too
+        assert await tx.scalar("SELECT count(*) FROM inbox WHERE chat_id = :c", {"c": RESIDENT}) == 0
 
 
 def test_doctor_reports_health(tmp_path):
