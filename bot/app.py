@@ -76,7 +76,7 @@ def build_application(config: Config, deps: Deps) -> Application:
     processor = ChatOrderedProcessor(config.update_concurrency)
     builder = (Application.builder().token(config.telegram_token or SANDBOX_TOKEN)
                .context_types(ContextTypes(context=GridContext)).concurrent_updates(processor).updater(None)
-               .connection_pool_size(config.send_concurrency + 4).pool_timeout(10.0)
+               .connection_pool_size(2 * config.send_concurrency + 4).pool_timeout(10.0)
                .get_updates_connection_pool_size(2))
     if config.telegram_base_url:
         builder = builder.base_url(config.telegram_base_url).base_file_url(config.file_base_url)

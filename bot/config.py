@@ -85,7 +85,7 @@ class Config:
     pace_per_second: int = 30           # sent messages per second, all chats together
     pace_chat_burst: int = 3            # sent messages to one chat within pace_chat_window
     pace_chat_window: timedelta = timedelta(seconds=3)
-    send_concurrency: int = 16          # Bot API calls in flight at once (different chats)
+    send_concurrency: int = 32          # messages in flight at once (different chats)
     update_concurrency: int = 32        # updates handled at once (one chat's always in order)
     stop_timeout: timedelta = timedelta(seconds=12)      # SIGTERM: everything stopped within this
     sandbox_host: str = "127.0.0.1"

@@ -48,6 +48,9 @@ class OutboxSender:
         self._stopping = False
         self._inflight: dict[int, asyncio.Task] = {}       # chat id → its send now
         self._answers: set[asyncio.Task] = set()
+        # Answers have their own share of the connections, so a burst of presses cannot hold up sends
+        # (a send that waits for a connection reaches Telegram late, bunched with later ones: a 429).
+        self._answer_slots = asyncio.Semaphore(self.concurrency)
         self._failing = False                              # the last call failed on the network
         self._sent: list[tuple[int, int | None]] = []      # (row, message id) sent, not yet recorded
         # Rows whose outcome is known here but maybe not to a read of the heads already under way.
@@ -227,7 +230,8 @@ class OutboxSender:
         attempt = 0
         while True:
             try:
-                await self.bot.answer_callback_query(query_id, text, show_alert=show_alert)
+                async with self._answer_slots:
+                    await self.bot.answer_callback_query(query_id, text, show_alert=show_alert)
                 return
             except RetryAfter as exc:
                 wait = _seconds(exc.retry_after)
