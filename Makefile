@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Extra arguments: make run ARGS="--port 8090"
 run: $(STAMP)
-	$(BIN)/gridbot run
+	$(BIN)/gridbot run $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

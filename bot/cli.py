@@ -28,8 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from bot.config import ConfigError
     try:
         return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"错误：配置无法使用：{exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

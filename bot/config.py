@@ -105,27 +105,92 @@ class Config:
         return "https://api.telegram.org/file/bot"
 
 
-_ENV = {
-    "GRIDBOT_TELEGRAM_TOKEN": "telegram_token",
-    "GRIDBOT_TELEGRAM_BASE_URL": "telegram_base_url",
-    "GRIDBOT_TELEGRAM_BASE_FILE_URL": "telegram_base_file_url",
-    "GRIDBOT_DB": "db_path",
-    "GRIDBOT_ORG": "org_path",
-}
+# Every setting can be given as GRIDBOT_<SETTING> (upper case), nested ones with "_" for each level:
+# GRIDBOT_SANDBOX_PORT=8090, GRIDBOT_LIMITS_HELP_RESOLVE=5d, GRIDBOT_EXTRA_HOLIDAYS=2026-12-31,2027-01-02.
+# Two shorter names are kept from the first releases.
+ENV_PREFIX = "GRIDBOT_"
+ENV_ALIASES = {"GRIDBOT_DB": "db_path", "GRIDBOT_ORG": "org_path"}
+# GRIDBOT_* variables that are not settings (the config file's path; switches of the bench and the tests).
+ENV_NOT_SETTINGS = frozenset({"GRIDBOT_CONFIG", "GRIDBOT_BENCH_PROFILE", "GRIDBOT_REQUIRE_BROWSER"})
+_LIMIT_FIELDS = ("accept", "resolve", "working_time")
 _DURATIONS = {f.name for f in fields(Config) if f.type == "timedelta"}
 _INTS = {f.name for f in fields(Config) if f.type == "int"}
+_BOOLS = {f.name for f in fields(Config) if f.type == "bool"}
+_LISTS = {f.name for f in fields(Config) if f.type.startswith("tuple")}
 
 
-def _limits(raw: Mapping[str, Any]) -> dict[str, TimeLimit]:
-    limits = dict(DEFAULT_LIMITS)
+def env_name(setting: str) -> str:
+    """The environment variable of a setting (`sandbox_port` → GRIDBOT_SANDBOX_PORT)."""
+    return ENV_PREFIX + setting.upper().replace(".", "_")
+
+
+def env_names() -> dict[str, str]:
+    """Every environment variable a setting can come from → the setting (nested ones as limits.<class>.<field>)."""
+    names = {env_name(f.name): f.name for f in fields(Config) if f.name != "limits"}
+    for cls in DEFAULT_LIMITS:
+        for part in _LIMIT_FIELDS:
+            names[env_name(f"limits.{cls}.{part}")] = f"limits.{cls}.{part}"
+    return {**names, **ENV_ALIASES}
+
+
+def _bool(value: Any, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{key}: expected true or false, got {value!r}")
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """The GRIDBOT_* variables as a mapping shaped like the config file; unknown GRIDBOT_* names are refused."""
+    known = env_names()
+    raw: dict[str, Any] = {}
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX) or name in ENV_NOT_SETTINGS or value == "":
+            continue                   # an empty variable is as good as unset
+        if name not in known:
+            if name.startswith(ENV_PREFIX + "LIMITS_"):         # a limit class of the user's own
+                cls, _, part = name[len(ENV_PREFIX + "LIMITS_"):].lower().rpartition("_")
+                if cls and part in _LIMIT_FIELDS:
+                    raw.setdefault("limits", {}).setdefault(cls, {})[part] = value
+                    continue
+            import difflib
+            near = difflib.get_close_matches(name, list(known), n=1)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            raise ConfigError(f"unknown environment variable {name}{hint}")
+        setting = known[name]
+        if setting.startswith("limits."):
+            _, cls, part = setting.split(".")
+            raw.setdefault("limits", {}).setdefault(cls, {})[part] = value
+        else:
+            raw[setting] = value
+    for key in list(raw):
+        if key in _INTS:
+            try:
+                raw[key] = int(raw[key])
+            except ValueError:
+                raise ConfigError(f"{key} ({env_name(key)}): expected a whole number, got {raw[key]!r}") from None
+        elif key in _LISTS:
+            raw[key] = [v.strip() for v in raw[key].split(",") if v.strip()]
+    for spec in raw.get("limits", {}).values():
+        if "working_time" in spec:
+            spec["working_time"] = _bool(spec["working_time"], "working_time")
+    return raw
+
+
+def _limits(raw: Mapping[str, Any], base: Mapping[str, TimeLimit]) -> dict[str, TimeLimit]:
+    limits = dict(base)
     for name, spec in raw.items():
         if not isinstance(spec, Mapping):
             raise ConfigError(f"limits.{name}: expected a table with accept and resolve")
-        base = limits.get(name, DEFAULT_LIMITS["help"])
+        was = limits.get(name, DEFAULT_LIMITS["help"])
         limits[name] = TimeLimit(
-            accept=parse_duration(spec.get("accept", base.accept.total_seconds()), f"limits.{name}.accept"),
-            resolve=parse_duration(spec.get("resolve", base.resolve.total_seconds()), f"limits.{name}.resolve"),
-            working_time=bool(spec.get("working_time", base.working_time)),
+            accept=parse_duration(spec.get("accept", was.accept.total_seconds()), f"limits.{name}.accept"),
+            resolve=parse_duration(spec.get("resolve", was.resolve.total_seconds()), f"limits.{name}.resolve"),
+            working_time=bool(spec.get("working_time", was.working_time)),
         )
     return limits
 
@@ -145,7 +210,7 @@ def from_mapping(raw: Mapping[str, Any], base: Config | None = None) -> Config:
                 raise ConfigError(f"{key}: expected a whole number, got {value!r}")
             changes[key] = value
         elif key == "limits":
-            changes[key] = _limits(value)
+            changes[key] = _limits(value, base.limits)
         elif key == "briefing_time":
             try:
                 changes[key] = time.fromisoformat(str(value))
@@ -153,8 +218,8 @@ def from_mapping(raw: Mapping[str, Any], base: Config | None = None) -> Config:
                 raise ConfigError(f"briefing_time: expected HH:MM, got {value!r}") from exc
         elif key in ("extra_holidays", "extra_workdays"):
             changes[key] = tuple(str(v) for v in value)
-        elif key == "rate_limiter":
-            changes[key] = bool(value)
+        elif key in _BOOLS:
+            changes[key] = _bool(value, key)
         else:
             changes[key] = str(value)
     return replace(base, **changes)
@@ -168,8 +233,9 @@ def load(env: Mapping[str, str] | None = None) -> Config:
     if path:
         try:
             raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"GRIDBOT_CONFIG {path}: {exc}") from exc
+        except OSError as exc:
+            raise ConfigError(f"GRIDBOT_CONFIG {path}: cannot read ({exc.strerror or exc})") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"GRIDBOT_CONFIG {path}: not valid TOML ({exc})") from exc
         config = from_mapping(raw.get("gridbot", raw), config)
-    overrides = {attr: env[name] for name, attr in _ENV.items() if env.get(name)}
-    return replace(config, **overrides)
+    return from_mapping(_from_env(env), config)

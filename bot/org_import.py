@@ -1,7 +1,9 @@
 """Org administration use cases: import the org tree and staff roster, bind codes, unbinding.
 
-An import runs in ONE transaction: a bad file, an alias taken by a unit outside the file or an
-unknown unit in the roster leaves the database exactly as it was.
+An import runs in ONE transaction: a bad file, an alias taken by a unit outside the file, a bad
+roster row (every one is reported), or a row that would hand a bound person's phone to another
+name or move a bound person (unless --update) leaves the database exactly as it was. A --check
+runs the same import and rolls it back, so what it reports is exactly what the import would do.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from pathlib import Path
 
 from bot.clock import Clock, iso
 from bot.config import Config
-from bot.orgfile import OrgFileError, OrgTree, load_org, load_roster, resolve_roster
+from bot.orgfile import OrgFileError, OrgTree, RowProblem, check_roster, load_org
 from storage import org as store
 from storage.db import Database, Tx
 
@@ -47,6 +49,14 @@ class ImportResult:
     staff_updated: int = 0
     staff_unchanged: int = 0
     codes: list[IssuedCode] = field(default_factory=list)
+    changes: list["StaffChange"] = field(default_factory=list)     # one per good roster row, in file order
+    problems: list[RowProblem] = field(default_factory=list)       # bad rows (nothing is written)
+    applied: bool = True                                           # False: a --check, rolled back
+
+    @property
+    def refused(self) -> list["StaffChange"]:
+        """Rows that need --update (nothing is written while there are any)."""
+        return [c for c in self.changes if c.needs_update]
 
 
 def new_bind_code() -> str:
@@ -97,42 +107,114 @@ async def _import_tree(tx: Tx, tree: OrgTree, result: ImportResult) -> None:
     result.aliases = sum(len(s.aliases) for s in tree.units)
 
 
-async def _import_roster(tx: Tx, path: Path, tree: OrgTree | None, result: ImportResult) -> None:
-    rows = load_roster(path)
+@dataclass(frozen=True)
+class StaffChange:
+    """What importing one roster row does (or would do) to the staff table."""
+    line: int
+    kind: str                       # "new" | "changed" | "moved" | "renamed" | "unchanged"
+    name: str
+    phone: str
+    role: str
+    unit_name: str
+    before: dict | None = None      # the person holding this phone now: name, role, unit_name, bound
+    namesake: dict | None = None    # another person already called `name` (a different phone)
+    unbinds: bool = False           # the row ends a chat binding (the phone's holder was someone else)
+    needs_update: str = ""          # why this row is refused without --update (Chinese); empty: safe
+
+
+class ImportRefused(OrgAdminError):
+    """Bad rows, or rows that would rename or move a bound person without --update: nothing was written."""
+
+    def __init__(self, result: "ImportResult"):
+        self.result = result
+        super().__init__(f"{len(result.problems)} 行有误，{len(result.refused)} 行需 --update 确认；未导入")
+
+
+class _CheckOnly(Exception):
+    """Raised inside the import transaction by --check so that it rolls back."""
+
+
+def _person(p: dict) -> dict:
+    return {"name": p["name"], "phone": p["phone"], "role": p["role"], "unit_name": p["unit_name"],
+            "bound": p["chat_id"] is not None, "active": bool(p["active"])}
+
+
+async def _plan_row(tx: Tx, row, unit: dict, update: bool) -> StaffChange:
+    holder = await store.staff_by_phone(tx, row.phone)
+    namesakes = [p for p in await store.staff_by_name(tx, row.name) if p["phone"] != row.phone]
+    namesake = _person(namesakes[0]) if namesakes else None
+    base = dict(line=row.line, name=row.name, phone=row.phone, role=row.role, unit_name=unit["name"],
+                namesake=namesake)
+    if holder is None:
+        return StaffChange(kind="new", **base)
+    before = _person(holder)
+    bound = before["bound"]
+    if holder["name"] != row.name:
+        why = (f"手机号 {row.phone} 已属于 {holder['name']}（{holder['unit_name']}"
+               f"{'，已绑定聊天账号' if bound else ''}），本行却是 {row.name}")
+        if namesake:
+            why += f"；{row.name} 另有记录（手机 {namesake['phone']}，{namesake['unit_name']}）"
+        return StaffChange(kind="renamed", before=before, unbinds=bound, needs_update="" if update else why, **base)
+    moved = holder["unit_id"] != unit["id"]
+    if (holder["role"], holder["active"]) != (row.role, 1) or moved:
+        why = ""
+        if moved and bound and not update:
+            why = f"{row.name}（{row.phone}）已绑定聊天账号，将从 {holder['unit_name']} 调到 {unit['name']}"
+        return StaffChange(kind="moved" if moved else "changed", before=before, needs_update=why, **base)
+    return StaffChange(kind="unchanged", before=before, **base)
+
+
+async def _import_roster(tx: Tx, path: Path, tree: OrgTree | None, result: ImportResult, update: bool) -> None:
     units = {u["code"]: (u["name"], u["kind"]) for u in await store.all_units(tx)}
     for spec in tree.units if tree else ():
         units[spec.code] = (spec.name, spec.kind)
-    for row, code in resolve_roster(path, rows, units):
-        unit_id = (await store.unit_by_code(tx, code))["id"]
-        before = await store.staff_by_phone(tx, row.phone)
-        await store.upsert_staff(tx, name=row.name, phone=row.phone, role=row.role, unit_id=unit_id)
-        if before is None:
+    resolved, result.problems = check_roster(path, units)
+    for row, code in resolved:
+        unit = await store.unit_by_code(tx, code)
+        change = await _plan_row(tx, row, unit, update)
+        result.changes.append(change)
+        if change.needs_update:
+            continue
+        staff_id = await store.upsert_staff(tx, name=row.name, phone=row.phone, role=row.role, unit_id=unit["id"])
+        if change.unbinds:
+            await store.unbind_staff(tx, staff_id)
+        if change.kind == "new":
             result.staff_added += 1
-        elif (before["name"], before["role"], before["unit_id"], before["active"]) != (row.name, row.role, unit_id, 1):
-            result.staff_updated += 1
-        else:
+        elif change.kind == "unchanged":
             result.staff_unchanged += 1
+        else:
+            result.staff_updated += 1
 
 
 async def import_org(db: Database, org_path: str | Path | None = None, roster_path: str | Path | None = None, *,
-                     clock: Clock, config: Config) -> ImportResult:
+                     clock: Clock, config: Config, update: bool = False, check: bool = False) -> ImportResult:
     """Load an org file and/or a roster (the org file's own `roster:` if none given), then issue bind codes.
 
     Units and staff are upserted by code and phone; units and staff missing from the files are left as they
-    are (nothing is deleted or deactivated by an import)."""
+    are (nothing is deleted or deactivated by an import). A roster with bad rows, or with rows that would
+    give a bound person's phone to another name or move a bound person (unless `update`), raises
+    ImportRefused and writes nothing. With `check`, the import is worked out in full and rolled back: the
+    result says what would change (result.applied is False) and nothing is raised for bad rows."""
     if org_path is None and roster_path is None:
         raise ValueError("import_org needs an org file, a roster, or both")
     tree = load_org(org_path) if org_path is not None else None
     roster = Path(roster_path) if roster_path is not None else (tree.roster if tree else None)
     if roster is not None and not roster.exists():
-        raise OrgFileError(roster, None, "roster file not found")
+        raise OrgFileError(roster, None, "找不到名册文件")
     result = ImportResult()
-    async with db.transaction() as tx:
-        if tree is not None:
-            await _import_tree(tx, tree, result)
-        if roster is not None:
-            await _import_roster(tx, roster, tree, result)
-        result.codes = await issue_missing_codes(tx, clock.now(), config.bind_code_ttl)
+    try:
+        async with db.transaction() as tx:
+            if tree is not None:
+                await _import_tree(tx, tree, result)
+            if roster is not None:
+                await _import_roster(tx, roster, tree, result, update)
+            result.codes = await issue_missing_codes(tx, clock.now(), config.bind_code_ttl)
+            if check:
+                raise _CheckOnly
+            if result.problems or result.refused:
+                raise ImportRefused(result)
+    except _CheckOnly:
+        result.applied = False
     return result
 
 

@@ -11,7 +11,7 @@ import io
 import math
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -309,6 +309,29 @@ def load_org(path: str | Path) -> OrgTree:
 
 # --- the staff roster ----------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class RowProblem:
+    """One bad roster row: its line and the reason, in Chinese (for the administrator)."""
+    line: int | None
+    reason: str
+    fields: tuple | None = field(default=None, compare=False, repr=False)   # (name, role, unit) as read
+
+
+class RosterError(OrgFileError):
+    """A roster with bad rows: every problem found in one pass, each with its line."""
+
+    def __init__(self, source: str | Path, problems: list[RowProblem]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  第 {p.line} 行：{p.reason}" if p.line else f"  {p.reason}" for p in self.problems)
+        super().__init__(source, self.problems[0].line if len(self.problems) == 1 else None,
+                         f"名册有 {len(self.problems)} 处错误，未导入：\n{lines}")
+
+
+def accepted_roles() -> str:
+    """The role words a roster may use, for error messages."""
+    return "、".join(dict.fromkeys(_ROLE_WORDS)) + "（或 " + "/".join(ROLES) + "）"
+
+
 def parse_role(text: str) -> str | None:
     """The role code for a role as written (English code or Chinese title), or None."""
     word = text.strip()
@@ -330,11 +353,24 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
+# What Excel writes: UTF-8 (with BOM, "CSV UTF-8"), or the ANSI code page, GBK on Chinese Windows.
+# GB18030 is a superset of GBK and GB2312, so one decoder reads all three.
+_CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
 def _rows_csv(path: Path) -> Iterable[tuple[int, list[str]]]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise OrgFileError(path, None, f"cannot read (UTF-8 CSV expected): {exc}") from exc
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise OrgFileError(path, None, f"无法读取文件：{exc.strerror or exc}") from exc
+    for encoding in _CSV_ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise OrgFileError(path, None, "无法识别文件编码（应为 UTF-8 或 GBK/GB18030 的 CSV）")
     reader = csv.reader(io.StringIO(text, newline=""))
     for row in reader:
         yield reader.line_num, [_cell(c) for c in row]
@@ -345,7 +381,7 @@ def _rows_xlsx(path: Path) -> Iterable[tuple[int, list[str]]]:
         import openpyxl
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a bad workbook
-        raise OrgFileError(path, None, f"cannot read workbook: {exc}") from exc
+        raise OrgFileError(path, None, f"无法读取工作簿：{exc}") from exc
     try:
         for number, row in enumerate(book.worksheets[0].iter_rows(values_only=True), 1):
             yield number, [_cell(c) for c in row]
@@ -353,12 +389,26 @@ def _rows_xlsx(path: Path) -> Iterable[tuple[int, list[str]]]:
         book.close()
 
 
-_HEADERS = {"name": "name", "姓名": "name", "phone": "phone", "手机": "phone", "手机号": "phone",
-            "电话": "phone", "role": "role", "角色": "role", "职务": "role", "unit": "unit", "单位": "unit"}
+# Column headers as districts write them; English ones are matched case-insensitively.
+HEADERS = {
+    "name": ("姓名", "名字", "name"),
+    "phone": ("手机", "手机号", "手机号码", "联系电话", "电话", "phone"),
+    "role": ("角色", "职务", "岗位", "role"),
+    "unit": ("单位", "所属单位", "所属网格", "网格", "unit"),
+}
+_HEADER_OF = {word: key for key, words in HEADERS.items() for word in words}
+_COLUMN_NAMES = {"name": "姓名", "phone": "手机", "role": "角色", "unit": "单位"}
 
 
-def load_roster(path: str | Path) -> list[StaffRow]:
-    """Read a staff roster (CSV UTF-8 with or without BOM, or XLSX): name,phone,role,unit[,备注]."""
+def _header_key(cell: str) -> str | None:
+    word = cell.strip().replace(" ", "")
+    return _HEADER_OF.get(word.lower() if word.isascii() else word)
+
+
+def read_roster(path: str | Path) -> tuple[list[StaffRow], list[RowProblem]]:
+    """Read a staff roster (CSV in UTF-8 or GBK, or XLSX): the good rows and every bad row's problem.
+
+    A roster that cannot be read at all (no header, unreadable file) raises OrgFileError."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -366,57 +416,139 @@ def load_roster(path: str | Path) -> list[StaffRow]:
     elif suffix in (".xlsx", ".xlsm"):
         rows = _rows_xlsx(path)
     else:
-        raise OrgFileError(path, None, "a roster must be .csv or .xlsx")
+        raise OrgFileError(path, None, "名册应为 .csv 或 .xlsx 文件")
     columns: dict[str, int] | None = None
     found: list[StaffRow] = []
+    problems: list[RowProblem] = []
     phones: dict[str, int] = {}
     for line, cells in rows:
         if not any(cells):
             continue
         if columns is None:
-            columns = {_HEADERS[c.lower() if c.isascii() else c]: i for i, c in enumerate(cells)
-                       if (c.lower() if c.isascii() else c) in _HEADERS}
-            missing = [c for c in ("name", "phone", "role", "unit") if c not in columns]
+            columns = {}
+            for i, c in enumerate(cells):
+                key = _header_key(c)
+                if key is not None and key not in columns:
+                    columns[key] = i
+            missing = [c for c in HEADERS if c not in columns]
             if missing:
-                raise OrgFileError(path, line, f"header lacks column(s) {', '.join(missing)}")
+                wanted = "；".join(f"{_COLUMN_NAMES[k]}：{'/'.join(HEADERS[k])}" for k in missing)
+                raise RosterError(path, [RowProblem(line, f"表头缺少列 {'、'.join(_COLUMN_NAMES[k] for k in missing)}"
+                                                          f"（可用的表头：{wanted}）")])
             continue
         get = lambda key: cells[columns[key]] if columns[key] < len(cells) else ""  # noqa: E731
         name, phone, role_text, unit = get("name"), get("phone").replace(" ", "").replace("-", ""), get("role"), get("unit")
+        reasons = []
         if not name:
-            raise OrgFileError(path, line, "missing name")
+            reasons.append("缺少姓名")
+        who = name or "（无名）"
         if not _PHONE.fullmatch(phone):
-            raise OrgFileError(path, line, f"bad phone {phone!r} for {name} (11 digits, starting with 1)")
-        if phone in phones:
-            raise OrgFileError(path, line, f"duplicate phone {phone} (also on line {phones[phone]})")
-        phones[phone] = line
+            reasons.append(f"{who} 的手机号 {phone!r} 不对（应为 11 位数字，以 1 开头）" if phone else f"{who} 缺少手机号")
+        elif phone in phones:
+            reasons.append(f"手机号 {phone} 与第 {phones[phone]} 行重复")
+        else:
+            phones[phone] = line
         role = parse_role(role_text)
         if role is None:
-            raise OrgFileError(path, line, f"unknown role {role_text!r} for {name}")
+            reasons.append(f"{who} 的角色 {role_text!r} 无法识别（可用：{accepted_roles()}）" if role_text
+                           else f"{who} 缺少角色（可用：{accepted_roles()}）")
         if not unit:
-            raise OrgFileError(path, line, f"missing unit for {name}")
-        found.append(StaffRow(name, phone, role, unit, line))
+            reasons.append(f"{who} 缺少单位")
+        if reasons:
+            problems.append(RowProblem(line, "；".join(reasons), (name, role, unit)))
+        else:
+            found.append(StaffRow(name, phone, role, unit, line))
     if columns is None:
-        raise OrgFileError(path, None, "empty roster: no header row")
-    return found
+        raise OrgFileError(path, None, "名册是空的：没有表头行")
+    return found, problems
 
 
-def resolve_roster(path: str | Path, rows: list[StaffRow], units: dict[str, tuple[str, str]]) -> list[tuple[StaffRow, str]]:
-    """Pair each row with its unit code. `units`: code → (name, kind). Unknown or wrong-kind units refused."""
+def load_roster(path: str | Path) -> list[StaffRow]:
+    """The roster's rows; RosterError listing every bad row if there is any."""
+    rows, problems = read_roster(path)
+    if problems:
+        raise RosterError(path, problems)
+    return rows
+
+
+def nearest_unit_names(text: str, names: Iterable[str], n: int = 3) -> list[str]:
+    """Unit names that look like `text` (a typo, a missing 社区), best first."""
+    import difflib
+    names = list(dict.fromkeys(names))
+    close = difflib.get_close_matches(text, names, n=n, cutoff=0.5)
+    if not close:
+        close = [name for name in names if text and (text in name or name in text)][:n]
+    return close
+
+
+_KIND_NAMES = {"district": "区", "street": "街道/镇", "community": "社区/村", "grid": "网格", "department": "部门"}
+_ROLE_NAMES = {"worker": "网格员", "handler": "部门办理人", "supervisor": "督办", "admin": "管理员"}
+
+
+def _unit_of(name: str, role: str | None, unit: str, units: dict[str, tuple[str, str]],
+             by_name: dict[str, list[str]]) -> tuple[str | None, str]:
+    """(unit code, "") or (None, the reason in Chinese) for a row's unit as written."""
+    who = name or "（无名）"
+    if unit in units:
+        code = unit
+    elif len(by_name.get(unit, ())) == 1:
+        code = by_name[unit][0]
+    elif unit in by_name:
+        return None, f"{who} 的单位名 {unit!r} 有重名，请写单位代码（{'、'.join(by_name[unit])}）"
+    else:
+        wanted = [n for n, kind in units.values() if role is None or kind in ROLE_KINDS[role]]
+        near = nearest_unit_names(unit, wanted or [n for n, _k in units.values()])
+        hint = f"，是不是：{'、'.join(near)}？" if near else ""
+        return None, f"{who} 的单位 {unit!r} 不存在{hint}"
+    kind = units[code][1]
+    if role is not None and kind not in ROLE_KINDS[role]:
+        allowed = "、".join(_KIND_NAMES[k] for k in ROLE_KINDS[role])
+        return None, f"{who}：{_ROLE_NAMES[role]}不能属于{_KIND_NAMES[kind]}（{unit}），应属于{allowed}"
+    return code, ""
+
+
+def _by_name(units: dict[str, tuple[str, str]]) -> dict[str, list[str]]:
     by_name: dict[str, list[str]] = {}
     for code, (name, _kind) in units.items():
         by_name.setdefault(name, []).append(code)
-    resolved = []
+    return by_name
+
+
+def match_roster(rows: list[StaffRow], units: dict[str, tuple[str, str]]) -> tuple[list[tuple[StaffRow, str]], list[RowProblem]]:
+    """Pair each row with its unit code. `units`: code → (name, kind). Unknown, ambiguous or wrong-kind
+    units are problems (with the nearest unit names suggested)."""
+    by_name = _by_name(units)
+    resolved, problems = [], []
     for row in rows:
-        if row.unit in units:
-            code = row.unit
-        elif len(by_name.get(row.unit, ())) == 1:
-            code = by_name[row.unit][0]
-        elif row.unit in by_name:
-            raise OrgFileError(path, row.line, f"unit name {row.unit!r} is ambiguous; use its code")
+        code, reason = _unit_of(row.name, row.role, row.unit, units, by_name)
+        if code is None:
+            problems.append(RowProblem(row.line, reason))
         else:
-            raise OrgFileError(path, row.line, f"unknown unit {row.unit!r} for {row.name}")
-        kind = units[code][1]
-        if kind not in ROLE_KINDS[row.role]:
-            raise OrgFileError(path, row.line, f"{row.name}: a {row.role} cannot belong to a {kind} ({row.unit})")
-        resolved.append((row, code))
+            resolved.append((row, code))
+    return resolved, problems
+
+
+def check_roster(path: str | Path, units: dict[str, tuple[str, str]]) -> tuple[list[tuple[StaffRow, str]], list[RowProblem]]:
+    """Read a roster and look up every row's unit: (good rows with their unit code, every bad row's
+    problem: all its reasons on one line, the unit's included even when the row has other faults)."""
+    rows, problems = read_roster(path)
+    by_name = _by_name(units)
+    merged = {p.line: p for p in problems}
+    for p in problems:
+        if p.fields and p.fields[2]:
+            name, role, unit = p.fields
+            code, reason = _unit_of(name, role, unit, units, by_name)
+            if code is None:
+                merged[p.line] = RowProblem(p.line, p.reason + "；" + reason)
+    resolved, unit_problems = match_roster(rows, units)
+    for p in unit_problems:
+        merged[p.line] = p
+    return resolved, sorted(merged.values(), key=lambda p: p.line or 0)
+
+
+def resolve_roster(path: str | Path, rows: list[StaffRow], units: dict[str, tuple[str, str]]) -> list[tuple[StaffRow, str]]:
+    """Pair each row with its unit code; RosterError listing every row whose unit is wrong."""
+    resolved, problems = match_roster(rows, units)
+    if problems:
+        raise RosterError(path, problems)
     return resolved

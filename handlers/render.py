@@ -537,7 +537,7 @@ def schedule_message(kind: str, p: dict) -> tuple[str, Keyboard | None]:
     if kind == "deadline_digest":
         return deadline_digest(p), None
     if kind == "briefing":
-        return fit(f"<pre>{esc(briefing_text.format_briefing(p['briefing']))}</pre>"), None
+        return briefing_message(p["briefing"]), None
     if kind == "briefing_chart":
         return esc(briefing_caption(p)), None          # the limit counts the text after entity parsing
     if kind == "patrol_reminder":
@@ -566,5 +566,12 @@ PATROL_ERRORS = {"not_worker": "只有网格员可以巡格打卡。", "no_grid"
 ERRORS.update({k: v for k, v in PATROL_ERRORS.items() if k not in ERRORS})
 
 
+def briefing_message(data: dict) -> str:
+    """The briefing for a phone: ordinary text (no monospace block, which wraps Chinese mid-phrase),
+    the title in bold."""
+    head, _, rest = briefing_text.format_briefing(data).partition("\n")
+    return fit(f"<b>{esc(head)}</b>\n{esc(rest)}")
+
+
 def stats_text(data: dict) -> str:
-    return fit(f"<pre>{esc(briefing_text.format_briefing(data))}</pre>")
+    return briefing_message(data)

@@ -15,13 +15,17 @@ COUNT_CREATED = f"SELECT count(*) FROM tickets t WHERE t.created_at >= :start AN
 COUNT_ACCEPTED = f"SELECT count(*) FROM tickets t WHERE t.accepted_at >= :start AND t.accepted_at < :end AND {_SCOPE}"
 COUNT_RESOLVED = f"SELECT count(*) FROM tickets t WHERE t.resolved_at >= :start AND t.resolved_at < :end AND {_SCOPE}"
 COUNT_CLOSED = f"SELECT count(*) FROM tickets t WHERE t.closed_at >= :start AND t.closed_at < :end AND {_SCOPE}"
+# A ticket paused (waiting on the resident) before its resolve deadline is not due by that deadline:
+# the clock stopped, and resuming moves the deadline by the time waited.
+_NOT_PAUSED_BEFORE_DUE = "NOT (t.paused_at IS NOT NULL AND t.paused_at < t.resolve_due)"
 OVERDUE = f"""
 SELECT t.*, CASE t.state WHEN 'pending' THEN 'accept' ELSE 'resolve' END AS deadline,
        CASE t.state WHEN 'pending' THEN t.accept_due ELSE t.resolve_due END AS due,
        s.name AS handler_name, u.name AS unit_name
   FROM tickets t LEFT JOIN staff s ON s.id = t.handler_id LEFT JOIN units u ON u.id = t.unit_id
  WHERE t.state IN ('pending', 'accepted')
-   AND ((t.state = 'pending' AND t.accept_due < :cut) OR (t.state = 'accepted' AND t.resolve_due < :cut))
+   AND ((t.state = 'pending' AND t.accept_due < :cut)
+        OR (t.state = 'accepted' AND t.resolve_due < :cut AND {_NOT_PAUSED_BEFORE_DUE}))
    AND {_SCOPE}
  ORDER BY due, t.id
 """
@@ -34,13 +38,21 @@ SELECT count(*) AS total, coalesce(sum(t.accepted_at IS NOT NULL AND t.accepted_
                 UNION SELECT id FROM tickets WHERE accepted_at >= :start AND accepted_at < :end)
    AND t.state NOT IN ('cancelled', 'merged') AND {_SCOPE}
 """
-# 解决率: tickets whose resolve deadline fell in [start, cut) or that were resolved in [start, end);
+# 解决率: tickets whose (current) resolve deadline fell in [start, cut), or that were resolved in
+# [start, end), including those reopened since (不满意重办 clears resolved_at, so those are found by
+# their unsatisfied rating, through the ratings index, and their resolve event in the period);
 # resolved = resolved or closed now (a reopened ticket is not resolved).
 RESOLUTION = f"""
 SELECT count(*) AS due, coalesce(sum(t.state IN ('resolved', 'closed') AND t.resolved_at IS NOT NULL), 0) AS resolved
   FROM tickets t
- WHERE t.id IN (SELECT id FROM tickets WHERE resolve_due >= :start AND resolve_due < :cut
-                UNION SELECT id FROM tickets WHERE resolved_at >= :start AND resolved_at < :end)
+ WHERE t.id IN (SELECT id FROM tickets t WHERE resolve_due >= :start AND resolve_due < :cut
+                   AND {_NOT_PAUSED_BEFORE_DUE}
+                UNION SELECT id FROM tickets WHERE resolved_at >= :start AND resolved_at < :end
+                UNION SELECT e.ticket_id FROM ticket_events e
+                 WHERE e.action IN ('rate_satisfied', 'rate_unsatisfied') AND e.action = 'rate_unsatisfied'
+                   AND e.at >= :start
+                   AND EXISTS (SELECT 1 FROM ticket_events r WHERE r.ticket_id = e.ticket_id AND r.action = 'resolve'
+                                  AND r.at >= :start AND r.at < :end))
    AND t.state NOT IN ('cancelled', 'merged') AND {_SCOPE}
 """
 # 满意率: ratings given in [start, end); satisfied = satisfied or basically satisfied.
@@ -53,7 +65,7 @@ SELECT count(*) AS rated,
 TOP_CATEGORIES = f"""
 SELECT t.category, count(*) AS n FROM tickets t
  WHERE t.created_at >= :start AND t.created_at < :end AND {_SCOPE}
- GROUP BY t.category ORDER BY n DESC, t.category LIMIT :limit
+ GROUP BY t.category ORDER BY n DESC, t.category
 """
 HOT_SPOTS = f"""
 SELECT coalesce(nullif(t.place, ''), g.name) AS spot, count(*) AS n
@@ -97,8 +109,9 @@ async def satisfaction(tx: Tx, start: str, end: str, units: list[int] | None) ->
     return await tx.one(SATISFACTION, {"start": start, "end": end, "units": _scope(units)})
 
 
-async def top_categories(tx: Tx, start: str, end: str, units: list[int] | None, limit: int = 5) -> list[tuple]:
-    rows = await tx.all(TOP_CATEGORIES, {"start": start, "end": end, "units": _scope(units), "limit": limit})
+async def top_categories(tx: Tx, start: str, end: str, units: list[int] | None) -> list[tuple]:
+    """(category, tickets created in the period), every category, most first: they sum to `new`."""
+    rows = await tx.all(TOP_CATEGORIES, {"start": start, "end": end, "units": _scope(units)})
     return [(r["category"], r["n"]) for r in rows]
 
 

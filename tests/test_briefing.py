@@ -83,14 +83,14 @@ async def test_district_includes_everything_and_weekly_has_the_same_rates(deps, 
     assert week.counts["new"] == 6 and week.counts["signed"] == 3
     assert week.response["total"] == 4 and week.response["on_time"] == 2
     text = briefing_text.format_briefing(week.to_dict())
-    assert text.startswith("《民情周报》召陵区 11月23日—11月29日")
+    assert text.startswith("《民情周报》召陵区\n11月23日—11月29日 截至 09:00\n")
 
 
 async def test_text_lists_rates_and_overdue_handlers(deps, clock):
     ids = await dataset(deps)
     clock.set(datetime(2026, 11, 27, 9, tzinfo=TZ))
     text = briefing_text.format_briefing((await briefing.daily_briefing(deps, DAY, ids["community"])).to_dict())
-    assert "《民情速报》纺织路社区 2026年11月26日" in text
+    assert text.startswith("《民情速报》纺织路社区\n2026年11月26日（周四）\n")
     assert "响应率 33.3%" in text and "解决率 66.7%" in text and "满意率 50.0%" in text
     assert "GD-T3" in text and "超签收时限" in text
     assert len(briefing_text.caption((await briefing.daily_briefing(deps, DAY)).to_dict())) <= 1024

@@ -4,7 +4,8 @@ import textwrap
 import pytest
 
 from bot.demo import demo_org_path
-from bot.orgfile import OrgFileError, load_org, load_roster, parse_role, resolve_roster
+from bot.orgfile import (OrgFileError, RosterError, accepted_roles, check_roster, load_org, load_roster, parse_role,
+                         resolve_roster)
 
 GOOD = """\
 district:
@@ -123,29 +124,63 @@ def test_roster_with_bom_and_remarks(tmp_path):
 
 
 @pytest.mark.parametrize("row, reason", [
-    (",13800009999,网格员,g1", "missing name"),
-    ("张三,1380000999,网格员,g1", "bad phone"),
-    ("张三,13800000001,网格员,g1", "duplicate phone 13800000001 (also on line 2)"),
-    ("张三,13800009999,门卫,g1", "unknown role '门卫'"),
-    ("张三,13800009999,网格员,g9", "unknown unit 'g9'"),
-    ("张三,13800009999,网格员,c1", "a worker cannot belong to a community"),
-    ("张三,13800009999,网格员,", "missing unit"),
+    (",13800009999,网格员,g1", "缺少姓名"),
+    ("张三,1380000999,网格员,g1", "张三 的手机号 '1380000999' 不对（应为 11 位数字，以 1 开头）"),
+    ("张三,13800000001,网格员,g1", "手机号 13800000001 与第 2 行重复"),
+    ("张三,13800009999,门卫,g1", "张三 的角色 '门卫' 无法识别（可用：网格员、网格长"),
+    ("张三,13800009999,网格员,g9", "张三 的单位 'g9' 不存在"),
+    ("张三,13800009999,网格员,二号网格", "张三 的单位 '二号网格' 不存在，是不是：一号网格？"),
+    ("张三,13800009999,网格员,c1", "张三：网格员不能属于社区/村（c1），应属于网格"),
+    ("张三,13800009999,网格员,", "张三 缺少单位"),
 ])
 def test_bad_roster_row_refused_with_line(tmp_path, row, reason):
     path = tmp_path / "staff.csv"
     path.write_text(f"name,phone,role,unit\n王五,13800000001,网格员,g1\n{row}\n", encoding="utf-8")
     units = {"g1": ("一号网格", "grid"), "c1": ("一号社区", "community")}
-    with pytest.raises(OrgFileError) as caught:
+    with pytest.raises(RosterError) as caught:
         resolve_roster(path, load_roster(path), units)
-    assert caught.value.line == 3 and reason in str(caught.value)
-    assert f"{path}, line 3" in str(caught.value)
+    assert [p.line for p in caught.value.problems] == [3] and reason in caught.value.problems[0].reason
+    assert "第 3 行：" in str(caught.value)
+
+
+def test_every_bad_row_in_one_pass_with_all_its_reasons(tmp_path):
+    path = tmp_path / "staff.csv"
+    path.write_text("姓名,手机号,岗位,所属网格\n王五,13800000001,网格员,g1\n张三,123,队长,一号网恪\n"
+                    "李四,13800000002,队长,g1\n,13800000003,网格员,g1\n赵六,13800000004,网格员,g9\n",
+                    encoding="utf-8")
+    units = {"g1": ("一号网格", "grid"), "c1": ("一号社区", "community")}
+    good, problems = check_roster(path, units)
+    assert [r.name for r, _code in good] == ["王五"]
+    assert [p.line for p in problems] == [3, 4, 5, 6]
+    assert problems[0].reason.split("；") == [
+        "张三 的手机号 '123' 不对（应为 11 位数字，以 1 开头）",
+        f"张三 的角色 '队长' 无法识别（可用：{accepted_roles()}）",
+        "张三 的单位 '一号网恪' 不存在，是不是：一号网格、一号社区？"]   # the role unknown: any kind
+    assert "管理员" in accepted_roles() and "worker" in accepted_roles()
+
+
+@pytest.mark.parametrize("header", ["姓名,手机,角色,单位", "名字,手机号,职务,所属单位", "姓名,联系电话,岗位,所属网格",
+                                    "Name,Phone,Role,Unit"])
+def test_headers_as_districts_write_them(tmp_path, header):
+    path = tmp_path / "staff.csv"
+    path.write_text(f"{header}\n王五,13800000001,网格员,g1\n", encoding="utf-8")
+    assert [(r.name, r.unit) for r in load_roster(path)] == [("王五", "g1")]
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-8-sig"])
+def test_csv_as_excel_writes_it(tmp_path, encoding):
+    path = tmp_path / "staff.csv"
+    path.write_bytes("姓名,手机,角色,所属单位\r\n吕强,13800000005,网格员,纺织路社区第一网格\r\n".encode(encoding))
+    assert [(r.name, r.unit) for r in load_roster(path)] == [("吕强", "纺织路社区第一网格")]
 
 
 def test_roster_without_needed_columns(tmp_path):
     path = tmp_path / "staff.csv"
     path.write_text("name,phone\n张三,13800009999\n", encoding="utf-8")
-    with pytest.raises(OrgFileError, match="line 1: header lacks column"):
+    with pytest.raises(RosterError) as caught:
         load_roster(path)
+    assert caught.value.line == 1
+    assert "表头缺少列 角色、单位（可用的表头：角色：角色/职务/岗位/role；单位：单位/所属单位/所属网格" in str(caught.value)
 
 
 def test_toml_error_names_a_line(tmp_path):

@@ -6,8 +6,8 @@ import pytest
 
 from bot.config import Config
 from bot.demo import DEMO_ACCOUNTS, demo_org_path
-from bot.org_import import import_org
-from bot.orgfile import OrgFileError
+from bot.org_import import ImportRefused, import_org
+from bot.orgfile import OrgFileError, RowProblem
 from storage import org as store
 from storage.db import Database
 
@@ -103,7 +103,11 @@ async def test_reimport_updates_by_code_and_keeps_removed_units_and_bindings(db,
     org.write_text(text.replace("roster: staff.csv\n", ""), encoding="utf-8")
     roster = tmp_path / "staff.csv"
     roster.write_text("name,phone,role,unit\n李伟,13800000001,网格长,fangzhilu-2\n", encoding="utf-8")
-    result = await import_org(db, org, roster, clock=FakeClock(), config=Config())
+    before = await dump(db)
+    with pytest.raises(ImportRefused) as caught:            # moving a bound person needs --update
+        await import_org(db, org, roster, clock=FakeClock(), config=Config())
+    assert [c.kind for c in caught.value.result.refused] == ["moved"] and await dump(db) == before
+    result = await import_org(db, org, roster, clock=FakeClock(), config=Config(), update=True)
     assert result.units_updated == 1 and result.staff_updated == 1
     async with db.read() as tx:
         grid = await store.unit_by_code(tx, "fangzhilu-1")
@@ -138,8 +142,9 @@ async def test_bad_roster_row_rolls_back_the_whole_import(db, tmp_path):
     roster.write_text(text + "\n钱多多,13800000888,网格员,no-such-grid\n", encoding="utf-8")
     org = tmp_path / "zhaoling.yaml"
     shutil.copy(demo_org_path(), org)
-    with pytest.raises(OrgFileError, match=rf"staff.csv, line {text.count(chr(10)) + 2}: unknown unit 'no-such-grid'"):
+    with pytest.raises(ImportRefused) as caught:
         await import_org(db, org, clock=FakeClock(), config=Config())
+    assert caught.value.result.problems == [RowProblem(text.count(chr(10)) + 2, "钱多多 的单位 'no-such-grid' 不存在")]
     assert await dump(db) == {"units": [], "unit_aliases": [], "staff": []}
 
 
@@ -179,5 +184,59 @@ async def test_xlsx_roster_bad_row_names_the_row(db, tmp_path):
     book.active.append(["钱多多", "13800000777", "保安", "fangzhilu-3"])
     path = tmp_path / "staff.xlsx"
     book.save(path)
-    with pytest.raises(OrgFileError, match=r"staff.xlsx, line 2: unknown role '保安'"):
+    with pytest.raises(ImportRefused) as caught:
         await import_org(db, roster_path=path, clock=FakeClock(), config=Config())
+    [problem] = caught.value.result.problems
+    assert problem.line == 2 and problem.reason.startswith("钱多多 的角色 '保安' 无法识别（可用：网格员、")
+
+
+async def _bind_li(db) -> None:
+    async with db.transaction() as tx:
+        li = await store.staff_by_phone(tx, DEMO_ACCOUNTS[20001])
+        await store.bind_staff(tx, li["id"], 20001)
+
+
+async def test_a_row_giving_a_bound_persons_phone_to_another_name_is_refused(db, tmp_path):
+    """Issue 13, step 1: 宋伟 with 李伟's phone renamed and moved 李伟. Now refused, naming both people."""
+    await import_org(db, demo_org_path(), clock=FakeClock(), config=Config())
+    await _bind_li(db)
+    before = await dump(db)
+    roster = tmp_path / "staff.csv"
+    roster.write_text("姓名,手机,角色,所属单位\n宋伟,13800000001,网格员,黄山路社区第一网格\n", encoding="utf-8")
+    with pytest.raises(ImportRefused) as caught:
+        await import_org(db, roster_path=roster, clock=FakeClock(), config=Config())
+    [change] = caught.value.result.refused
+    assert (change.kind, change.name, change.before["name"], change.before["bound"]) == ("renamed", "宋伟", "李伟", True)
+    assert change.needs_update == ("手机号 13800000001 已属于 李伟（纺织路社区第一网格，已绑定聊天账号），本行却是 宋伟")
+    assert await dump(db) == before
+
+    checked = await import_org(db, roster_path=roster, clock=FakeClock(), config=Config(), check=True)
+    assert not checked.applied and [c.kind for c in checked.changes] == ["renamed"]
+    assert await dump(db) == before                                   # a check writes nothing
+
+    done = await import_org(db, roster_path=roster, clock=FakeClock(), config=Config(), update=True)
+    assert done.staff_updated == 1 and [c.name for c in done.codes] == ["宋伟"]
+    async with db.read() as tx:
+        assert await store.staff_by_chat(tx, 20001) is None            # 李伟's chat no longer acts as 宋伟
+        song = await store.staff_by_phone(tx, "13800000001")
+        assert (song["name"], song["unit_name"], song["chat_id"]) == ("宋伟", "黄山路社区第一网格", None)
+
+
+async def test_check_reports_each_kind_of_change_and_writes_nothing(db, tmp_path):
+    await import_org(db, demo_org_path(), clock=FakeClock(), config=Config())
+    await _bind_li(db)
+    before = await dump(db)
+    roster = tmp_path / "staff.csv"
+    roster.write_text("姓名,手机,角色,单位\n"
+                      "李伟,13800000001,网格员,纺织路社区第一网格\n"          # unchanged (bound)
+                      "赵敏,13800000002,网格员,纺织路社区第三网格\n"          # moved, not bound: fine
+                      "钱多多,13800000777,网格员,纺织路社区第三网格\n"        # new
+                      "李伟,13800000778,网格员,黄山路社区第一网格\n"          # new, with a namesake
+                      "王主任,13800000003,网格员,纺织路社区\n",              # bad: a worker in a community
+                      encoding="utf-8")
+    result = await import_org(db, roster_path=roster, clock=FakeClock(), config=Config(), check=True)
+    assert [(c.line, c.kind) for c in result.changes] == [(2, "unchanged"), (3, "moved"), (4, "new"), (5, "new")]
+    assert result.changes[3].namesake["phone"] == "13800000001" and not result.refused
+    assert [p.line for p in result.problems] == [6]
+    assert {c.name for c in result.codes} == {"钱多多", "李伟"}
+    assert await dump(db) == before

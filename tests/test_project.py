@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import fields
 from pathlib import Path
 
@@ -16,6 +17,31 @@ def test_every_setting_is_documented():
     missing = [f.name for f in fields(Config) if f"`{f.name}`" not in README and f"{f.name}`" not in README
                and f.name not in README]
     assert not missing, f"settings missing from README: {missing}"
+
+
+def test_every_environment_variable_is_documented_in_the_settings_table():
+    """Each setting's row in the README's table names its GRIDBOT_* variable (nested ones by their pattern)."""
+    from bot.config import ENV_ALIASES, env_name, env_names
+    rows = {}
+    for line in README.splitlines():
+        if line.startswith("| `"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if len(cells) == 4:
+                for setting in re.findall(r"`([a-z_]+)", cells[0]):
+                    rows.setdefault(setting, cells[1])
+    problems = []
+    for name, setting in env_names().items():
+        top = setting.split(".")[0]
+        documented = rows.get(top, "")
+        if setting.startswith("limits."):
+            wanted = "`GRIDBOT_LIMITS_<CLASS>_ACCEPT`" if setting.endswith(".accept") else \
+                f"`…_{setting.rsplit('.', 1)[1].upper()}`"
+        else:
+            wanted = f"`{name}`"
+        if wanted not in documented:
+            problems.append(f"{name} ({setting})")
+    assert not problems, f"variables missing from the README's settings table: {problems}"
+    assert set(ENV_ALIASES) < set(env_names()) and env_name("sandbox_port") == "GRIDBOT_SANDBOX_PORT"
 
 
 def test_every_command_is_documented():

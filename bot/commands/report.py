@@ -40,16 +40,23 @@ async def _report(args) -> int:
             async with deps.db.read() as tx:
                 unit = await org.unit_by_code(tx, args.unit)
             if unit is None:
-                print(f"错误 error: unknown unit {args.unit!r}", file=sys.stderr)
+                print(f"错误：没有代码为 {args.unit!r} 的单位（gridbot org show 列出全部单位）", file=sys.stderr)
                 return 2
             unit_id = unit["id"]
         today = briefing.local_today(deps)
-        if args.period == "daily":
-            day = date.fromisoformat(args.date) if args.date else today - timedelta(days=1)
-            result = await briefing.daily_briefing(deps, day, unit_id)
+        if args.date:
+            try:
+                day = date.fromisoformat(args.date)
+            except ValueError:
+                print(f"错误：--date {args.date!r} 不是日期（应为 YYYY-MM-DD，如 {today.isoformat()}）", file=sys.stderr)
+                return 2
         else:
-            day = date.fromisoformat(args.date) if args.date else today - timedelta(days=7)
-            result = await briefing.weekly_briefing(deps, day, unit_id)
+            day = today - timedelta(days=1 if args.period == "daily" else 7)
+            which = "昨天" if args.period == "daily" else "上一个七天"
+            print(f"未指定 --date，报告{which}（自 {day.isoformat()} 起）；今天截至现在：--date {today.isoformat()}",
+                  file=sys.stderr)
+        build = briefing.daily_briefing if args.period == "daily" else briefing.weekly_briefing
+        result = await build(deps, day, unit_id)
         data = result.to_dict()
         print(briefing_text.format_briefing(data))
         if args.chart:

@@ -12,7 +12,10 @@ Rates (None when the denominator is 0):
                       in [start, cut) or that were resolved in [start, end)   (a reopened ticket is not resolved)
   满意率 satisfaction = ratings "satisfied" or "basically satisfied" / all ratings given in the period
                       (auto-closed unrated tickets are not rated)
-Cancelled and merged tickets count in neither rate. Hot spots: places (or grids) with two or more
+Cancelled and merged tickets count in no rate. An approved extension moves the resolve deadline (the
+ticket is due when the extended deadline falls); a ticket paused (waiting on the resident) before its
+deadline is not due by it, nor overdue, until it resumes and its deadline has moved by the time waited.
+top_categories: every category of the period's new tickets, most first (they sum to counts["new"]). Hot spots: places (or grids) with two or more
 reports in the last 7 days of the period. Patrol coverage: grids whose last patrol is within their
 cycle at `cut` / all grids.
 """
@@ -51,6 +54,8 @@ class Briefing:
     overdue_list: list
     patrol: dict
     series: dict = field(default_factory=dict)     # days, new, resolved: the chart's 14 days
+    cut: str = ""                  # ISO UTC: figures as of this moment (before the period's end: a day so far)
+    partial: bool = False          # the period has not ended yet (/stats: today so far)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -116,6 +121,7 @@ async def _build(deps: Deps, kind: str, first: date, days: int, unit_id: int | N
         patrol={"patrolled": covered, "grids": len(grids), "rate": _rate(covered, len(grids))},
         series={"days": chart_days, "new": [daily["new"].get(d, 0) for d in chart_days],
                 "resolved": [daily["resolved"].get(d, 0) for d in chart_days]},
+        cut=cut, partial=cut_dt < end_dt,
     )
 
 

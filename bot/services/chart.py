@@ -47,8 +47,8 @@ def _font_name() -> str | None:
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
-def png(series: dict, title: str) -> bytes:
-    """Draw new and resolved per day; `series` has days (ISO dates), new and resolved (counts)."""
+def figure(series: dict, title: str):
+    """The chart of new and resolved per day; `series` has days (ISO dates), new and resolved (counts)."""
     try:
         from matplotlib.figure import Figure
     except ImportError as exc:
@@ -68,7 +68,17 @@ def png(series: dict, title: str) -> bytes:
     ax.set_title(title, fontdict=font)
     ax.legend(prop={"family": name} if name else None)
     ax.yaxis.get_major_locator().set_params(integer=True)
+    top = max([*series["new"], *series["resolved"], 0])
+    ax.set_ylim(0, max(top * 1.15, 1))             # counts start at 0; an empty fortnight is not −0.04…0.04
+    if top == 0:
+        ax.text(0.5, 0.5, CHART_LABELS["empty"], transform=ax.transAxes, ha="center", va="center", fontdict=font,
+                color="#777777")
     ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def png(series: dict, title: str) -> bytes:
+    fig = figure(series, title)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     return buffer.getvalue()

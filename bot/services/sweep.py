@@ -26,7 +26,7 @@ from bot.services.errors import Stale
 from bot.services.transitions import apply
 from bot.services.views import card
 from bot.workflow import Action
-from storage import deadlines, org
+from storage import deadlines, kv, org
 from storage.db import Tx
 
 
@@ -86,6 +86,8 @@ async def sweep(deps: Deps, limit: int = 1000) -> "SweepResult":
             await _ticket_alerts(tx, deps, ticket, now, owed, result)
         await _deliver(tx, deps, owed, result)
         result.auto_closed = await _auto_close(tx, deps, now)
+        await kv.put(tx, "last_sweep", {"at": iso(now), "messages": result.messages,
+                                        "auto_closed": result.auto_closed})     # for `gridbot doctor`
     if result.messages or result.auto_closed:
         deps.wake_outbox()
     return result
