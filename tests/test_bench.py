@@ -88,6 +88,7 @@ def test_bench_quick_reports_every_figure(tmp_path):
         assert row["gridbot"]["tickets"] > 0 and row["gridbot"]["bot_exit"] is not None
         assert isinstance(row["vs_echo_concurrent"], float)
     assert "network" in proc.stdout and "150 ms: tickets/s" in proc.stdout
+    assert network["closed_loop"]["gridbot"]["tickets"] > 0 and "no pause" in proc.stdout
     assert {"network_150_tickets_per_s", "network_150_p95", "network_no_429"} <= set(figures["floors"])
     assert set(figures["floors"]) >= {"intake_throughput", "intake_p95", "classify_default", "peak_rss", "start"}
     assert all(isinstance(v, bool) for v in figures["floors"].values())

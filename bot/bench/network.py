@@ -28,6 +28,7 @@ KEEP = ("tickets", "updates", "seconds", "tickets_per_s", "updates_per_s", "p50_
         "errors", "bot_exit", "start_s", "staff_messages", "tickets_in_db", "outbox")
 # latency ms -> (tickets/s at least, p95 ms at most or None)
 FLOORS = {150: (12.0, 3000.0), 300: (10.0, None)}
+CLOSED_LOOP_MS = 150
 
 
 async def bench_network(residents: int, total: int, workdir: Path, latencies: tuple[int, ...], think_s: float,
@@ -46,7 +47,17 @@ async def bench_network(residents: int, total: int, workdir: Path, latencies: tu
         row["vs_echo_concurrent"] = round(row["gridbot"]["tickets_per_s"]
                                           / max(row["echo_concurrent"]["tickets_per_s"], 1e-9), 3)
         rows.append(row)
+    # The same residents with no pause, at 150 ms: all of them always waiting, so Telegram's 30
+    # messages/s (not the bot) sets the pace and the queue sets the latency (Little's law).
+    closed: dict = {"latency_ms": CLOSED_LOOP_MS}
+    if CLOSED_LOOP_MS in latencies:
+        sandbox = {"latency": CLOSED_LOOP_MS / 1000, "jitter": CLOSED_LOOP_MS / 1000 * JITTER, "flood_limits": True}
+        for name in ("gridbot", "echo_concurrent"):
+            run = await run_bot(BOTS[name], residents, total, workdir, run_s, sandbox=sandbox, think_s=0.0,
+                                settle_limit=2.0, tag=f"network-closed-{CLOSED_LOOP_MS}")
+            closed[name] = {k: run[k] for k in KEEP if k in run}
     return {"residents": residents, "reports": total, "think_s": think_s, "run_s": run_s, "jitter": JITTER,
+            "closed_loop": closed,
             "offered_per_s": round(residents / max(think_s, 1e-9), 1) if think_s else None,
             "flood": FloodLimits(on=True).public(), "latencies": rows}
 

@@ -101,6 +101,13 @@ def network_rows(n: dict, ok: dict[str, bool]) -> list[tuple]:
         if "outbox" in g:
             r.append(_row("network", f"{ms} ms: staff messages in the run / outbox left",
                           f"{g.get('staff_messages', 0)} / {sum(v for k, v in g['outbox'].items() if k != 'sent')}"))
+    closed = n.get("closed_loop", {})
+    if "gridbot" in closed:
+        g, c = closed["gridbot"], closed["echo_concurrent"]
+        r.append(_row("network", f"{closed['latency_ms']} ms, no pause: tickets/s, p50 / p95 ms, 429s",
+                      f"{g['tickets_per_s']}, {g['p50_ms']} / {g['p95_ms']}, {g['flood_refused']}",
+                      f"echo∥ {c['tickets_per_s']}, {c['p50_ms']} / {c['p95_ms']}, {c['flood_refused']}",
+                      g["tickets_per_s"] / max(c["tickets_per_s"], 1e-9)))
     return r
 
 
