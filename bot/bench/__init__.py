@@ -36,8 +36,8 @@ FULL = Sizes()
 QUICK = Sizes(residents=100, reports=600, closed_tickets=100_000, classify_limit=300, classify_rounds=2, echo_runs=1,
               network_reports=200, network_run_s=25.0)
 TINY = Sizes(residents=10, reports=40, open_tickets=400, closed_tickets=2_000, classify_limit=40, classify_rounds=1,
-             echo_runs=1, network_residents=20, network_reports=20, network_latencies=(0, 150), network_think_s=0.3,
-             network_run_s=12.0)
+             echo_runs=1, network_residents=10, network_reports=10, network_latencies=(150,), network_think_s=0.3,
+             network_run_s=8.0)
 
 
 async def _run(sizes: Sizes, workdir: Path, lexicon: str | None, log) -> dict:
