@@ -10,15 +10,16 @@ import secrets
 import unicodedata
 from datetime import timedelta
 
-from bot.clock import iso
+from bot.clock import iso, parse_iso
 from bot.services import notify
 from bot.services.deps import Actor, Deps
 from bot.services.errors import InvalidInput, NotFound, RateLimited, Stale
 from bot.services.views import card, mask_name
 from bot.sla import deadlines, limit_for
+from nlp import intent
 from nlp.classifier import OTHER
-from nlp.locator import locate_point
-from storage import org, residents, tickets
+from nlp.locator import units_at
+from storage import kv, org, residents, tickets
 
 MAX_TEXT = 4096          # Telegram's own limit: longer cannot arrive by chat, only through other channels
 _MEANINGFUL = re.compile(r"[\w\u4e00-\u9fff]")
@@ -36,11 +37,27 @@ def clean_text(text: str | None) -> str:
 
 
 async def _place(tx, deps: Deps, text: str) -> dict:
+    """The place a text names: a unit, or for a road of several communities the communities to pick from."""
     match = deps.locator.locate(text)
     if match is None:
-        return {"unit_id": None, "place": ""}
-    unit = await deps.units.by_code(tx, match.unit_code)
-    return {"unit_id": unit["id"] if unit else None, "place": match.alias}
+        return {"unit_id": None, "place": "", "choices": []}
+    found = {"unit_id": None, "place": match.alias, "choices": [], "span": [match.start, match.end]}
+    if match.unit_code is not None:
+        unit = await deps.units.by_code(tx, match.unit_code)
+        found["unit_id"] = unit["id"] if unit else None
+        return found
+    communities: list[int] = []                 # a road: the communities it runs through
+    for code in match.candidates:
+        unit = await deps.units.by_code(tx, code)
+        while unit is not None and unit["kind"] not in ("community", "street", "district"):
+            unit = await deps.units.unit(tx, unit["parent_id"])
+        if unit is not None and unit["kind"] == "community" and unit["id"] not in communities:
+            communities.append(unit["id"])
+    if len(communities) == 1:
+        found["unit_id"] = communities[0]
+    else:
+        found["choices"] = communities
+    return found
 
 
 async def start(deps: Deps, actor: Actor, text: str | None, photo: str | None = None) -> dict:
@@ -50,41 +67,170 @@ async def start(deps: Deps, actor: Actor, text: str | None, photo: str | None = 
         return await _store_new(tx, deps, actor, draft)
 
 
-async def take_text(deps: Deps, actor: Actor, text: str | None) -> dict:
-    """A resident's text: the address their draft is waiting for, or else a new report (one transaction)."""
-    text = clean_text(text)
-    new = _new_draft(deps, text, None)
-    async with deps.db.transaction() as tx:
-        draft = await residents.get_draft(tx, actor.chat_id)
-        if draft is None or "ticket_id" in draft or draft.get("step") != "location":
-            return await _store_new(tx, deps, actor, new)
-        place = await _place(tx, deps, text)
-        if place["unit_id"] is None:
-            raise InvalidInput("address_unknown", key=draft["key"])
-        draft.update(place, address=text, step="confirm")
-        await residents.put_draft(tx, actor.chat_id, draft, deps.now_iso())
-        return await _view(tx, deps, draft)
-
-
 def _new_draft(deps: Deps, text: str, photo: str | None) -> dict:
-    result = deps.classifier.classify(text)
+    draft = {"key": secrets.token_hex(3),          # ties the draft's buttons to this draft, not a later one
+             "text": text, "photo": photo, "latitude": None, "longitude": None, "chosen": False,
+             "asked_describe": 0}
+    _classify(deps, draft)
+    return draft
+
+
+def _classify(deps: Deps, draft: dict) -> None:
+    """(Re)classify the draft's whole text; a category the resident picked stays."""
+    result = deps.classifier.classify(draft["text"])
+    draft.update(priority=result.priority, urgent_words=list(result.urgent_words))
+    if draft.get("chosen"):
+        return
     # "other" is a fallback, not an answer: the resident confirms it among the best candidates.
     confident = result.confident and result.category != OTHER
-    return {
-        "key": secrets.token_hex(3),          # ties the draft's buttons to this draft, not a later one
-        "text": text, "category": result.category, "confidence": round(result.confidence, 3),
-        "confident": confident, "keywords": list(result.keywords), "priority": result.priority,
-        "urgent_words": list(result.urgent_words),
-        "candidates": [code for code, _ in result.candidates][:3],
-        "photo": photo, "latitude": None, "longitude": None,
-    }
+    draft.update(category=result.category, confidence=round(result.confidence, 3), confident=confident,
+                 keywords=list(result.keywords), candidates=[code for code, _ in result.candidates][:3],
+                 vague=not confident and intent.is_vague(draft["text"], result.keywords))
+
+
+def _step(draft: dict) -> str:
+    """The question the draft needs answered next."""
+    if not draft.get("chosen") and draft.get("vague") and draft.get("asked_describe", 0) < 2:
+        return "describe"
+    if not draft.get("chosen") and not draft.get("confident"):
+        return "category"
+    return "location" if draft.get("unit_id") is None else "confirm"
 
 
 async def _store_new(tx, deps: Deps, actor: Actor, draft: dict) -> dict:
     draft.update(await _place(tx, deps, draft["text"]))
-    draft["step"] = "category" if not draft["confident"] else ("location" if draft["unit_id"] is None else "confirm")
-    await residents.put_draft(tx, actor.chat_id, draft, deps.now_iso())
+    draft["step"] = _step(draft)
+    if draft["step"] == "describe":
+        draft["asked_describe"] = 1
+    await _put(tx, deps, actor, draft)
     return await _view(tx, deps, draft)
+
+
+async def _put(tx, deps: Deps, actor: Actor, draft: dict) -> None:
+    draft["at"] = deps.now_iso()
+    await residents.put_draft(tx, actor.chat_id, draft, draft["at"])
+
+
+_RANK = {"grid": 0, "department": 1, "community": 2, "street": 3, "district": 4}
+FOLLOW_UP = timedelta(minutes=30)     # a text this soon after the draft was touched is likely about it
+DRAFT_TTL = timedelta(days=3)         # an unsubmitted draft is kept (and offered back) this long
+MAX_PARKED = 5
+
+
+def _fresh(deps: Deps, draft: dict | None, within: timedelta = DRAFT_TTL) -> bool:
+    return bool(draft) and "ticket_id" not in draft and deps.now() - parse_iso(draft.get("at") or deps.now_iso()) <= within
+
+
+async def take_text(deps: Deps, actor: Actor, text: str | None, photo: str | None = None) -> dict:
+    """A resident's text while a draft may be open: its place, more of its problem, or (asked) a new one.
+
+    Returns the draft's view; `notice` says what happened: "placed", "added", "ask" (the text waits as
+    `pending_text` for 补充到刚才的报告 / 这是一个新问题), "new" (a fresh draft; `parked` counts the kept ones)."""
+    text = clean_text(text)
+    async with deps.db.transaction() as tx:
+        draft = await residents.get_draft(tx, actor.chat_id)
+        if not _fresh(deps, draft):
+            view = await _store_new(tx, deps, actor, _new_draft(deps, text, photo))
+            return {**view, "notice": "new", "parked": len(await _parked(tx, deps, actor))}
+        place = await _place(tx, deps, text)
+        if draft.get("step") == "location" and not place.get("span") and not draft.get("pending_text") \
+                and not deps.classifier.classify(text).confident:
+            raise InvalidInput("address_unknown", key=draft["key"])      # an address we do not know
+        if place.get("span") and not intent.place_leftover(text, *place["span"]):
+            _set_place(draft, place, text)
+            notice = "placed"
+        elif _belongs(deps, draft, text, place):
+            _add(deps, draft, text, place)
+            notice = "added"
+        else:
+            draft["pending_text"] = text
+            notice = "ask"
+        if photo:
+            draft["photo"] = photo
+        draft["step"] = _step(draft)
+        await _put(tx, deps, actor, draft)
+        return {**await _view(tx, deps, draft), "notice": notice}
+
+
+def _set_place(draft: dict, place: dict, text: str) -> None:
+    draft.update(unit_id=place["unit_id"], place=place["place"], choices=place["choices"], address=text)
+
+
+def _belongs(deps: Deps, draft: dict, text: str, place: dict) -> bool:
+    """Whether a text surely adds to the open draft (else the resident is asked)."""
+    if not _fresh(deps, draft, FOLLOW_UP):
+        return False
+    if draft.get("step") in ("describe", "location") and not draft.get("pending_text"):
+        return True                           # the bot asked what or where: this is the answer
+    if place["unit_id"] and draft.get("unit_id") and place["unit_id"] != draft["unit_id"]:
+        return False                          # somewhere else: likely another problem
+    result = deps.classifier.classify(text)
+    other = result.confident and result.category not in (OTHER, draft.get("category"))
+    return not other
+
+
+def _add(deps: Deps, draft: dict, text: str, place: dict) -> None:
+    draft["text"] = f"{draft['text']}\n{text}"[:MAX_TEXT]
+    draft.pop("pending_text", None)
+    if draft["step"] == "describe":
+        draft["asked_describe"] = draft.get("asked_describe", 0) + 1
+    _classify(deps, draft)
+    if draft.get("unit_id") is None and (place["unit_id"] or place["choices"]):
+        _set_place(draft, place, text)
+
+
+async def follow_up(deps: Deps, actor: Actor, key: str, add: bool) -> dict:
+    """The resident's answer about the waiting text: add it to the draft, or start a new report (the draft is kept)."""
+    async with deps.db.transaction() as tx:
+        draft = await residents.get_draft(tx, actor.chat_id)
+        if draft is None or draft.get("key") != key or not draft.get("pending_text"):
+            raise Stale("no_draft")
+        text = draft.pop("pending_text")
+        if add:
+            _add(deps, draft, text, await _place(tx, deps, text))
+            draft["step"] = _step(draft)
+            await _put(tx, deps, actor, draft)
+            return {**await _view(tx, deps, draft), "notice": "added"}
+        await _park(tx, deps, actor, draft)
+        view = await _store_new(tx, deps, actor, _new_draft(deps, text, None))
+        return {**view, "notice": "new", "parked": len(await _parked(tx, deps, actor))}
+
+
+async def _parked(tx, deps: Deps, actor: Actor) -> list[dict]:
+    return [d for d in await kv.get(tx, f"parked:{actor.chat_id}") or [] if _fresh(deps, d)]
+
+
+async def _park(tx, deps: Deps, actor: Actor, draft: dict) -> None:
+    draft.pop("pending_text", None)
+    kept = [d for d in await _parked(tx, deps, actor) if d["key"] != draft["key"]]
+    await kv.put(tx, f"parked:{actor.chat_id}", ([draft] + kept)[:MAX_PARKED])
+
+
+async def open_drafts(deps: Deps, actor: Actor) -> list[dict]:
+    """Every report not yet submitted: the open draft first, then the kept ones (newest first)."""
+    async with deps.db.read() as tx:
+        draft = await residents.get_draft(tx, actor.chat_id)
+        found = [draft] if _fresh(deps, draft) else []
+        return found + await _parked(tx, deps, actor)
+
+
+async def activate(deps: Deps, actor: Actor, key: str) -> bool:
+    """Make the draft with this key the open one (a kept draft swaps with the open draft); False if gone."""
+    async with deps.db.transaction() as tx:
+        draft = await residents.get_draft(tx, actor.chat_id)
+        if draft is not None and draft.get("key") == key:
+            return True
+        parked = await _parked(tx, deps, actor)
+        chosen = next((d for d in parked if d["key"] == key), None)
+        if chosen is None:
+            return False
+        rest = [d for d in parked if d["key"] != key]
+        if _fresh(deps, draft):
+            draft.pop("pending_text", None)
+            rest.insert(0, draft)
+        await kv.put(tx, f"parked:{actor.chat_id}", rest[:MAX_PARKED])
+        await _put(tx, deps, actor, chosen)
+        return True
 
 
 async def _view(tx, deps: Deps, draft: dict) -> dict:
@@ -95,7 +241,8 @@ async def _view(tx, deps: Deps, draft: dict) -> dict:
             "candidate_names": [(c, deps.category_name(c)) for c in draft.get("candidates", [])],
             # buttons name a category by its position: learned codes can be long Chinese labels (64-byte limit)
             "candidate_ids": [(codes.index(c), deps.category_name(c)) for c in draft.get("candidates", []) if c in codes],
-            "unit_name": unit["name"] if unit else "", "unit_kind": unit["kind"] if unit else ""}
+            "unit_name": unit["name"] if unit else "", "unit_kind": unit["kind"] if unit else "",
+            "choice_units": [u for u in [await deps.units.unit(tx, i) for i in draft.get("choices") or []] if u]}
 
 
 async def _update(deps: Deps, actor: Actor, change) -> dict:
@@ -104,7 +251,7 @@ async def _update(deps: Deps, actor: Actor, change) -> dict:
         if draft is None or "ticket_id" in draft:
             raise Stale("no_draft")
         await change(tx, draft)            # each change sets the step it leads to
-        await residents.put_draft(tx, actor.chat_id, draft, deps.now_iso())
+        await _put(tx, deps, actor, draft)
         return await _view(tx, deps, draft)
 
 
@@ -130,9 +277,8 @@ async def choose_category(deps: Deps, actor: Actor, position: int) -> dict:
     code = codes[position]
 
     async def change(tx, draft):
-        draft["category"] = code
-        draft["confident"] = True
-        draft["step"] = "location" if draft.get("unit_id") is None else "confirm"
+        draft.update(category=code, confident=True, chosen=True, keywords=[])   # her choice, not a guess
+        draft["step"] = _step(draft)
     return await _update(deps, actor, change)
 
 
@@ -140,6 +286,7 @@ async def ask_category(deps: Deps, actor: Actor) -> dict:
     async def change(tx, draft):
         draft["step"] = "category"
         draft["candidates"] = list(deps.lexicon.categories)
+        draft["picking"] = True            # she asked to change it: no "unsure" any more
     return await _update(deps, actor, change)
 
 
@@ -154,18 +301,24 @@ async def choose_unit(deps: Deps, actor: Actor, unit_id: int) -> dict:
         unit = await deps.units.unit(tx, unit_id)
         if unit is None or unit["kind"] not in ("grid", "community"):
             raise InvalidInput("unit")
-        draft["unit_id"], draft["place"], draft["step"] = unit_id, unit["name"], "confirm"
+        draft.update(unit_id=unit_id, place=unit["name"], choices=[])
+        draft["step"] = _step(draft)
     return await _update(deps, actor, change)
 
 
 async def give_point(deps: Deps, actor: Actor, latitude: float, longitude: float) -> dict:
     async def change(tx, draft):
         draft["latitude"], draft["longitude"] = latitude, longitude
-        code = locate_point(latitude, longitude, deps.boundaries)
-        unit = await deps.units.by_code(tx, code) if code else None
-        if unit is None:
-            raise InvalidInput("point_outside")
-        draft["unit_id"], draft["place"], draft["step"] = unit["id"], unit["name"], "confirm"
+        unit = None
+        for code in units_at(latitude, longitude, deps.boundaries):       # the smallest unit that holds it
+            found = await deps.units.by_code(tx, code)
+            if found and (unit is None or _RANK[found["kind"]] < _RANK[unit["kind"]]):
+                unit = found
+        if unit is None or unit["kind"] not in ("grid", "community"):
+            # inside the district (or a street) but in no grid: the grid cannot be told, it is not "outside"
+            raise InvalidInput("point_no_grid" if unit is not None else "point_outside", key=draft["key"])
+        draft.update(unit_id=unit["id"], place=unit["name"], choices=[])
+        draft["step"] = _step(draft)
     return await _update(deps, actor, change)
 
 
@@ -205,6 +358,9 @@ async def submit(deps: Deps, actor: Actor, key: str | None = None) -> dict:
         since = iso(now - timedelta(hours=1))
         if await tickets.count_recent_of_resident(tx, actor.id, since) >= deps.config.tickets_per_hour:
             raise RateLimited("tickets", limit=deps.config.tickets_per_hour)
+        address = draft.get("address") or ""
+        if address and address not in draft["text"]:
+            draft = {**draft, "text": f"{draft['text']}\n（地址：{address}）"}
         ticket = await create_ticket(tx, deps, draft, resident_id=actor.id)
         await residents.put_draft(tx, actor.chat_id, {"key": draft["key"], "ticket_id": ticket["id"]}, iso(now))
         view = await _receipt(tx, deps, ticket)
