@@ -84,9 +84,10 @@ async def test_low_confidence_offers_three_categories(gridbot):
 async def test_cancel_draft_makes_no_ticket(gridbot):
     resident = gridbot.user(RESIDENT)
     draft = await confirm(resident, FLOOD)
+    submit = draft.button("✅ 提交")[1]
     await resident.press(draft, "取消")
     await resident.wait_for("已取消")
-    await resident.press(draft, "✅ 提交")          # a button of a cancelled draft: refused, nothing made
+    await resident.press(draft.message_id, submit)     # a button of a cancelled draft: refused, nothing made
     await resident.send("/my")
     mine = await resident.wait_for("工单")
     assert "还没有提交过工单" in mine.text and "未提交的报告" not in mine.text
