@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from conftest import RESIDENT, WORKER
+from flows import answer_of
 
 FLOOD = "纺织路社区人民东路62号院一下雨就积水，出不了门"
 
@@ -87,7 +88,8 @@ async def test_cancel_draft_makes_no_ticket(gridbot):
     submit = draft.button("✅ 提交")[1]
     await resident.press(draft, "取消")
     await resident.wait_for("已取消")
-    await resident.press(draft.message_id, submit)     # a button of a cancelled draft: refused, nothing made
+    query = await resident.forge_press(draft.message_id, submit)   # an outdated client's 提交: refused
+    assert "已经提交或已取消" in (await answer_of(gridbot.control, query))["text"]
     await resident.send("/my")
     mine = await resident.wait_for("工单")
     assert "还没有提交过工单" in mine.text and "未提交的报告" not in mine.text
