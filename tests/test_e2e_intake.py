@@ -89,7 +89,7 @@ async def test_cancel_draft_makes_no_ticket(gridbot):
     await resident.press(draft, "取消")
     await resident.wait_for("已取消")
     query = await resident.forge_press(draft.message_id, submit)   # an outdated client's 提交: refused
-    assert "已经提交或已取消" in (await answer_of(gridbot.control, query))["text"]
+    assert "已经提交或已取消" in (await answer_of(gridbot.control, query))["answer"]["text"]
     await resident.send("/my")
     mine = await resident.wait_for("工单")
     assert "还没有提交过工单" in mine.text and "未提交的报告" not in mine.text
