@@ -77,7 +77,7 @@ def _new_draft(deps: Deps, text: str, photo: str | None) -> dict:
 
 def _classify(deps: Deps, draft: dict) -> None:
     """(Re)classify the draft's whole text; a category the resident picked stays."""
-    result = deps.classifier.classify(draft["text"])
+    result = deps.classifier.classify(draft.get("basis") or draft["text"])
     draft.update(priority=result.priority, urgent_words=list(result.urgent_words))
     if draft.get("chosen"):
         return
@@ -160,20 +160,22 @@ def _belongs(deps: Deps, draft: dict, text: str, place: dict) -> bool:
     """Whether a text surely adds to the open draft (else the resident is asked)."""
     if not _fresh(deps, draft, FOLLOW_UP):
         return False
-    if draft.get("step") in ("describe", "location") and not draft.get("pending_text"):
-        return True                           # the bot asked what or where: this is the answer
+    if draft.get("step") == "describe" and not draft.get("pending_text"):
+        return True                           # the bot asked what happened: this is the answer
     if place["unit_id"] and draft.get("unit_id") and place["unit_id"] != draft["unit_id"]:
         return False                          # somewhere else: likely another problem
     result = deps.classifier.classify(text)
-    other = result.confident and result.category not in (OTHER, draft.get("category"))
-    return not other
+    return not (result.confident and result.category not in (OTHER, draft.get("category")))
 
 
 def _add(deps: Deps, draft: dict, text: str, place: dict) -> None:
     draft["text"] = f"{draft['text']}\n{text}"[:MAX_TEXT]
     draft.pop("pending_text", None)
-    if draft["step"] == "describe":
+    if draft["step"] == "describe":           # what was vague says nothing of the category: classify the rest
         draft["asked_describe"] = draft.get("asked_describe", 0) + 1
+        draft["basis"] = text if not draft.get("basis") else f"{draft['basis']}\n{text}"
+    elif draft.get("basis"):
+        draft["basis"] = f"{draft['basis']}\n{text}"
     _classify(deps, draft)
     if draft.get("unit_id") is None and (place["unit_id"] or place["choices"]):
         _set_place(draft, place, text)
