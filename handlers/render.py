@@ -288,10 +288,18 @@ def submitted(card: dict) -> str:
 
 DRAFT_CANCELLED = "已取消这份报告。需要时直接发消息给我即可。"
 NOTHING_TO_CANCEL = "当前没有正在填写的内容。"
-ADDRESS_PROMPT = "请输入地址，或发送位置："
+ADDRESS_PROMPT = "📍 也可以点下方按钮直接发送您的位置。"
 
 
 # ---- ticket cards ----------------------------------------------------------------------------
+
+def where_text(c: dict) -> str:
+    """A ticket's place and its grid, each named once (嵩山路社区, not 嵩山路社区（嵩山路社区）)."""
+    place, unit = c.get("place") or "", c.get("grid_name") or c.get("unit_name") or ""
+    if not place:
+        return f"—（{esc(unit or '待确定')}）"
+    return esc(place) if place == unit or not unit else f"{esc(place)}（{esc(unit)}）"
+
 
 def ticket_summary(c: dict) -> str:
     return (f"<code>{esc(c['number'])}</code> {esc(c['category_name'])} · {STATE_NAMES.get(c['state'], c['state'])}"
@@ -311,7 +319,7 @@ def ticket_detail(c: dict, names: dict[int, str] | None = None) -> str:
     lines = [f"<b>工单 {esc(c['number'])}</b>",
              f"状态：{STATE_NAMES.get(c['state'], c['state'])}" + (f"（重办 {c['reopen_count']} 次）" if c["reopen_count"] else ""),
              f"类别：{esc(c['category_name'])} · {PRIORITY_NAMES.get(c['priority'], '')}",
-             f"位置：{esc(c['place'] or '—')}（{esc(c['grid_name'] or c['unit_name'] or '待确定')}）",
+             f"位置：{where_text(c)}",
              f"当前办理：{esc(c['unit_name'])}" + (f" · {esc(c['handler_name'])}" if c["handler_name"] else ""),
              f"签收时限：{when(c['accept_due'])}　办结时限：{when(c['resolve_due'])}",
              f"\n{esc(short(c['text'], 1000))}"]
@@ -335,7 +343,7 @@ def ticket_for_staff(c: dict, header: str) -> str:
     return fit("\n".join([
         f"{urgent}<b>{esc(header)}</b> <code>{esc(c['number'])}</code>",
         f"类别：{esc(c['category_name'])}",
-        f"位置：{esc(c['place'] or '—')}（{esc(c['grid_name'] or c['unit_name'])}）",
+        f"位置：{where_text(c)}",
         f"签收时限：{when(c['accept_due'])}　办结时限：{when(c['resolve_due'])}",
         f"\n{esc(short(c['text'], 1500))}"]))
 

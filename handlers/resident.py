@@ -117,14 +117,15 @@ async def show_draft(update: Update, draft: dict) -> None:
         await reply(update, text, markup)
         return
     text, markup = render.draft(draft)
-    if draft["step"] == "location":
-        await reply(update, render.ADDRESS_PROMPT, render.location_keyboard())
-    elif draft.get("notice") in ("placed", "located"):
-        await reply(update, render.PLACE_KNOWN, render.remove_keyboard())
     if update.callback_query is not None and draft.get("notice") != "new":
         await edit_or_reply(update, text, markup)
     else:
         await reply(update, text, markup)
+    # the reply keyboard follows the step: offered while the place is asked, gone once it is known
+    if draft["step"] == "location":
+        await reply(update, render.ADDRESS_PROMPT, render.location_keyboard())
+    elif draft.get("notice") in ("placed", "located"):
+        await reply(update, render.PLACE_KNOWN, render.remove_keyboard())
 
 
 async def on_photo(update: Update, context: GridContext) -> None:

@@ -78,11 +78,11 @@ async def test_place_then_more_problem_then_restart_then_submit(chat):
     await resident.send("楼道里的灯又坏了")
     first = await resident.wait_for(card)
     await resident.send("人民东路62号院2号楼")                        # only the place
-    keyboard = await resident.wait_for("位置已记下")
-    assert (keyboard.reply_markup or {}).get("remove_keyboard")
     placed = await resident.wait_for(lambda m: card(m) and "人民东路62号院" in m.text)
     assert "楼道里的灯又坏了" in placed.text and "纺织路社区第一网格" in placed.text
     assert "2号楼" in placed.text                                      # the detail is kept
+    keyboard = await resident.wait_for("位置已记下")
+    assert (keyboard.reply_markup or {}).get("remove_keyboard")
     placed = await pick_category(resident, placed, "道路路灯")
     await resident.send("还有楼下的垃圾也没人收")                      # another matter? ask, lose nothing
     ask = await resident.wait_for(lambda m: m.button("补充到刚才的报告"))
@@ -226,3 +226,70 @@ async def test_vague_report_asks_what_and_where_then_keeps_both(chat):
     draft = await resident.wait_for(card)
     assert "有个事情想反映一下" in draft.text and "井盖丢了" in draft.text
     assert "纺织路社区第一网格" in draft.text and "道路路灯" in draft.text
+
+
+# ---- case 5: location ------------------------------------------------------------------------
+
+def _keyboard(message) -> dict:
+    return message.reply_markup or {}
+
+
+async def test_location_keyboard_follows_the_question_and_presets_land_in_grids(chat):
+    resident = chat.control.user(RESIDENT)
+    await resident.send("晚上路灯一直不亮，黑漆漆的")
+    ask = await resident.wait_for("问题发生在哪里")
+    offer = await resident.wait_for("发送您的位置")
+    assert _keyboard(offer)["keyboard"][0][0]["request_location"]
+    assert not [m for m in await resident.bot_messages() if "请输入地址" in m.text]    # asked once
+    await resident.press(ask, "更改类别")
+    every = await resident.wait_for(lambda m: m.button("道路路灯") is not None and "请选择问题的类别" in m.text)
+    assert "不太确定" not in every.text                                # she asked to change it
+    await resident.press(every, "道路路灯")
+    await resident.wait_for(lambda m: "发送您的位置" in m.text and m.seq > every.seq)   # asked again: keyboard again
+    await resident.share_location(33.5925, 114.1000)
+    placed = await resident.wait_for(lambda m: card(m) and "翟庄社区第一网格" in m.text)   # the 召陵区政府 preset
+    assert "依据" not in placed.text and "类别：道路路灯" in placed.text
+    gone = await resident.wait_for("位置已记下")
+    assert _keyboard(gone).get("remove_keyboard")
+    await resident.press(placed, "✅ 提交")
+    assert "翟庄社区第一网格" in (await resident.wait_for("已受理")).text
+
+
+async def test_a_point_in_the_district_but_in_no_grid_is_not_outside(chat):
+    resident = chat.control.user(RESIDENT)
+    await resident.send("路边的垃圾桶满了没人清")
+    await resident.wait_for("问题发生在哪里")
+    await resident.share_location(33.6050, 114.0550)
+    unsure = await resident.wait_for("没能确定属于哪个网格")
+    assert "不在本区" not in unsure.text and unsure.button("纺织路社区")
+    await resident.share_location(34.7, 113.6)
+    assert "不在本区的网格范围内" in (await resident.wait_for("位置")).text      # Zhengzhou: really outside
+    await resident.press(unsure, "纺织路社区")
+    draft = await resident.wait_for(lambda m: card(m) and "纺织路社区" in m.text)
+    assert "纺织路社区（纺织路社区）" not in draft.text                  # named once
+
+
+# ---- case 6: place names as people write them ------------------------------------------------
+
+async def test_place_names_as_people_write_them(chat):
+    resident = chat.control.user(RESIDENT)
+    await resident.send("人民东路62号楼下积水了，出不了门")
+    draft = await resident.wait_for(card)
+    assert "纺织路社区第一网格" in draft.text
+    await resident.press(draft, "取消")
+    await resident.send("召陵村6组的路灯坏了")
+    draft = await resident.wait_for(lambda m: card(m) and "召陵村" in m.text)
+    assert "召陵村第三网格" in draft.text
+    await resident.press(draft, "取消")
+    await resident.send("人民东路上的井盖丢了")                        # a road of one community
+    draft = await resident.wait_for(lambda m: card(m) and "井盖" in m.text)
+    assert "位置：<b>人民东路</b>（纺织路社区）" in draft.html or "人民东路（纺织路社区）" in draft.text
+    await resident.press(draft, "取消")
+    await resident.send("黄河路边上的井盖丢了")                        # a road of two communities: she picks
+    pick = await resident.wait_for(lambda m: "经过好几个社区" in m.text)
+    assert pick.button("纺织路社区") and pick.button("翟庄社区") and not pick.button("嵩山路社区")
+    await resident.press(pick, "翟庄社区")
+    final = await resident.wait_for(lambda m: card(m) and "翟庄社区" in m.text and m.button("✅ 提交"))
+    await resident.press(final, "✅ 提交")
+    done = await resident.wait_for("已受理")
+    assert (await ticket_state(chat.deps, NUMBER.search(done.text).group(0)))["place"] == "翟庄社区"

@@ -132,6 +132,7 @@ async def take_text(deps: Deps, actor: Actor, text: str | None, photo: str | Non
         if not _fresh(deps, draft):
             view = await _store_new(tx, deps, actor, _new_draft(deps, text, photo))
             return {**view, "notice": "new", "parked": len(await _parked(tx, deps, actor))}
+        asked_place = draft.get("step") == "location"
         place = await _place(tx, deps, text)
         if draft.get("step") == "location" and not place.get("span") and not draft.get("pending_text") \
                 and not deps.classifier.classify(text).confident:
@@ -148,6 +149,8 @@ async def take_text(deps: Deps, actor: Actor, text: str | None, photo: str | Non
         if photo:
             draft["photo"] = photo
         draft["step"] = _step(draft)
+        if notice == "added" and asked_place and draft["step"] != "location":
+            notice = "placed"                 # the place came with more words: the location keyboard goes
         await _put(tx, deps, actor, draft)
         return {**await _view(tx, deps, draft), "notice": notice}
 
