@@ -156,6 +156,7 @@ def error_text(code: str, **details) -> str:
 
 # ---- the resident's draft --------------------------------------------------------------------
 
+URGENT_NOTE = "⚠️ 紧急：将优先处理。如有人身危险请立即拨打 119 / 110 / 120。"
 DESCRIBE_PROMPT = ("请具体说说是什么问题、在什么地方，例如：\n"
                    "“人民东路62号院3号楼楼道灯坏了”\n“纺织路菜市场门口垃圾堆了好几天没人清”")
 
@@ -165,6 +166,8 @@ def draft(d: dict) -> tuple[str, Keyboard]:
     lines = [f"<b>请确认您的报告</b>\n\n{esc(short(d['text'], 600))}\n"]
     if d.get("address") and d["address"] not in d["text"]:
         lines.append(f"地址：{esc(short(d['address'], 100))}")
+    if d.get("priority") == "urgent":             # at every step: she must see it before any question
+        lines.append(URGENT_NOTE)
     if d["step"] == "describe":
         lines[0] = f"<b>收到：</b>{esc(short(d['text'], 600))}\n"
         lines.append(DESCRIBE_PROMPT)
@@ -182,8 +185,6 @@ def draft(d: dict) -> tuple[str, Keyboard]:
     lines.append(f"类别：<b>{esc(d['category_name'])}</b>")
     if d.get("keywords") and not d.get("chosen"):
         lines.append(f"依据：{esc('、'.join(d['keywords'][:5]))}")
-    if d.get("priority") == "urgent":
-        lines.append("⚠️ 紧急：将优先处理。如有人身危险请立即拨打 119 / 110 / 120。")
     if d.get("photo"):
         lines.append("照片：已附")
     if d["step"] == "location":

@@ -293,3 +293,20 @@ async def test_place_names_as_people_write_them(chat):
     await resident.press(final, "✅ 提交")
     done = await resident.wait_for("已受理")
     assert (await ticket_state(chat.deps, NUMBER.search(done.text).group(0)))["place"] == "翟庄社区"
+
+
+# ---- case 7: urgency as people say it ---------------------------------------------------------
+
+async def test_burst_pipe_is_urgent_and_a_fear_is_not(chat):
+    resident = chat.control.user(RESIDENT)
+    await resident.send("人民东路62号院自来水管子爆了，水哗哗往外冒")
+    burst = await resident.wait_for(card)
+    assert "⚠️ 紧急" in burst.text                                    # shown before any question
+    burst = await pick_category(resident, burst, "水电气暖供应")
+    assert "⚠️ 紧急" in burst.text
+    await resident.press(burst, "✅ 提交")
+    done = await resident.wait_for("已受理")
+    assert "紧急" in done.text
+    await resident.send("纺织厂家属院楼道电线老化，怕着火")
+    fear = await resident.wait_for(lambda m: card(m) and "怕着火" in m.text)
+    assert "紧急" not in fear.text
