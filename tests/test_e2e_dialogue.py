@@ -310,3 +310,18 @@ async def test_burst_pipe_is_urgent_and_a_fear_is_not(chat):
     await resident.send("纺织厂家属院楼道电线老化，怕着火")
     fear = await resident.wait_for(lambda m: card(m) and "怕着火" in m.text)
     assert "紧急" not in fear.text
+
+
+# ---- questions end at a button too ------------------------------------------------------------
+
+async def test_a_button_ends_a_question(chat):
+    resident, worker = chat.control.user(RESIDENT), chat.control.user(WORKER)
+    first = await flows.report(resident)
+    second = await flows.report(resident, "纺织厂家属院门口的路灯坏了好几天")
+    await act(worker, first, "签收", expect="办理中")
+    await act(worker, first, "进展")
+    await worker.wait_for("请输入办理进展")
+    await act(worker, second, "签收", expect="办理中")              # another button: the question is over
+    await worker.send("已联系排水公司")
+    assert "请使用按钮或命令" in (await worker.wait_for("按钮")).text
+    assert "note" not in await flows.history(chat.deps, first)
