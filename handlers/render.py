@@ -304,7 +304,7 @@ def where_text(c: dict) -> str:
 
 def ticket_summary(c: dict) -> str:
     return (f"<code>{esc(c['number'])}</code> {esc(c['category_name'])} · {STATE_NAMES.get(c['state'], c['state'])}"
-            f"\n  {esc(short(c['text'], 60))}")
+            f"\n  {esc(short(' '.join(c['text'].split()), 60))}")
 
 
 def my_list(cards: list[dict], drafts: list[dict] = ()) -> str:
