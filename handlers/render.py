@@ -219,6 +219,8 @@ def follow_up_question(d: dict) -> tuple[str, Keyboard]:
 
 FOLLOW_UP_DONE = {"added": "好的，已补充到刚才的报告。", "new": "好的，按新问题处理。刚才的报告已保存，可用 /my 继续填写。"}
 PICK_COMMUNITY = "请选择问题所在的社区："
+ACK_HINT = "好的。确认无误请点报告下方的「✅ 提交」；还有要补充的，直接发给我。"
+ACK_NO_DRAFT = "不客气！有问题随时发消息告诉我；查看工单进度：/my"
 PLACE_KNOWN = "好的，位置已记下。"
 LOCATION_WITHOUT_DRAFT = "已收到位置。请先用文字描述问题，再发送位置。"
 

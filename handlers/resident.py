@@ -71,6 +71,14 @@ async def cancel(update: Update, context: GridContext) -> None:
 async def on_text(update: Update, context: GridContext, text: str) -> None:
     """A status question, or a report: the open draft's place, more of its problem, or a new one."""
     deps, actor = context.deps, context.actor
+    if intent.is_ack(text):
+        draft = await intake.current(deps, actor)
+        if draft is None:
+            await reply(update, render.ACK_NO_DRAFT)
+            return
+        await reply(update, render.ACK_HINT)
+        await show_draft(update, {**draft, "notice": "new"})
+        return
     if intent.is_status_question(text) and await _answer_status(update, context, text):
         return
     try:
@@ -95,8 +103,8 @@ async def _answer_status(update: Update, context: GridContext, text: str) -> boo
             return True
     cards = await resident.open_tickets(deps, actor)
     leftover = intent.status_leftover(text)
-    if not cards and len(leftover) > 2:
-        return False                          # "…有人管吗" with nothing open: a complaint, not a question
+    if (not cards and len(leftover) > 2) or (len(leftover) > 6 and deps.classifier.classify(text).confident):
+        return False                          # "…有人管吗" after a whole complaint: a report, not a question
     await reply(update, render.open_list(cards, asked=True))
     return True
 

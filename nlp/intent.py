@@ -27,6 +27,15 @@ _PLACE_FILLER = re.compile(
     r"地址|位置|地点|是|在|就|住|我家|我们|家|这|那|小区|院|的|了|哦|呢|啊|呀|吧|[\s，。,.!！?？、：:~…\-]")
 
 
+_ACK = re.compile(r"^(?:好的?|好吧|嗯+|哦+|对|对的|是的?|行|可以|没问题|ok|OK|谢谢|谢谢你|谢谢您|多谢|辛苦了?|"
+                  r"提交|确认|确定|收到|知道了)[\s，。,.!！~…了啊呀哈]*$")
+
+
+def is_ack(text: str) -> bool:
+    """好的, 谢谢, 提交 …: an answer to the conversation, not a report nor more of one."""
+    return bool(_ACK.match(text.strip()))
+
+
 def is_status_question(text: str) -> bool:
     """A question about tickets already made (我的工单咋样了, 处理得怎么样了, 有人管吗)."""
     return bool(_STATUS.search(text))

@@ -325,3 +325,27 @@ async def test_a_button_ends_a_question(chat):
     await worker.send("已联系排水公司")
     assert "请使用按钮或命令" in (await worker.wait_for("按钮")).text
     assert "note" not in await flows.history(chat.deps, first)
+
+
+async def test_ok_and_thanks_are_not_reports(chat):
+    resident = chat.control.user(RESIDENT)
+    await resident.send("纺织路菜市场门口的垃圾堆了好几天没人清")
+    draft = await resident.wait_for(card)
+    await resident.send("好的")
+    await resident.wait_for("请点报告下方")
+    again = await resident.wait_for(card)
+    assert "好的" not in again.text.split("\n\n")[1] and again.button("✅ 提交")
+    await resident.press(again, "✅ 提交")
+    await resident.wait_for("已受理")
+    await resident.send("谢谢")
+    await resident.wait_for("不客气")
+    await resident.send("/my")
+    assert len(NUMBER.findall((await resident.wait_for("我的工单")).text)) == 1
+    assert draft.message_id
+
+
+async def test_a_complaint_ending_in_a_status_phrase_is_a_report(chat):
+    resident = chat.control.user(RESIDENT)
+    await flows.report(resident)
+    await resident.send("纺织路菜市场门口的垃圾堆了一个星期了，到底有没有人管")
+    assert "垃圾" in (await resident.wait_for(card)).text
