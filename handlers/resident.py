@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.services import accounts, inputs, intake, resident
+from bot.services import accounts, conversation, inputs, intake, resident
 from bot.services.errors import ServiceError
 from nlp import intent
 from handlers import render
@@ -42,7 +42,7 @@ async def my(update: Update, context: GridContext) -> None:
     """Lists the resident's tickets, and the reports not yet submitted."""
     deps, actor = context.deps, context.actor
     cards = await resident.my_tickets(deps, actor)
-    drafts = await intake.open_drafts(deps, actor) if not actor.is_staff else []
+    drafts = await conversation.open_drafts(deps, actor) if not actor.is_staff else []
     await reply(update, render.my_list(cards, drafts), render.drafts_keyboard(drafts))
 
 
@@ -82,7 +82,7 @@ async def on_text(update: Update, context: GridContext, text: str) -> None:
     if intent.is_status_question(text) and await _answer_status(update, context, text):
         return
     try:
-        draft = await intake.take_text(deps, actor, text)
+        draft = await conversation.take_text(deps, actor, text)
     except ServiceError as exc:
         await _place_refused(update, context, exc)
         return
@@ -145,7 +145,7 @@ async def on_photo(update: Update, context: GridContext) -> None:
         if await intake.current(deps, actor) is not None and not caption:
             draft = await intake.add_photo(deps, actor, file_id)
         elif caption:
-            draft = await intake.take_text(deps, actor, caption, photo=file_id)
+            draft = await conversation.take_text(deps, actor, caption, photo=file_id)
         else:
             await reply(update, render.error_text("no_content"))
             return
@@ -179,12 +179,12 @@ async def on_draft_button(update: Update, context: GridContext) -> None:
     parts = query.data.split(":")
     op, arg = (parts[2], parts[3] if len(parts) > 3 else "") if len(parts) >= 3 else ("", "")
     # a kept (parked) draft's buttons bring it back first; 提交 checks the key again in its own transaction
-    if not op or not await intake.activate(deps, actor, parts[1]):
+    if not op or not await conversation.activate(deps, actor, parts[1]):
         await answer(update, render.error_text("no_draft"), show_alert=True)
         return
     try:
         if op in ("add", "new"):
-            draft = await intake.follow_up(deps, actor, parts[1], add=op == "add")
+            draft = await conversation.follow_up(deps, actor, parts[1], add=op == "add")
             await answer(update)
             await edit_or_reply(update, render.FOLLOW_UP_DONE[draft["notice"]])
             await show_draft(update, {**draft, "notice": "new"})

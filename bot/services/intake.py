@@ -1,5 +1,8 @@
 """A resident reports a problem: a draft to confirm (category, place), then a ticket routed to a grid.
 
+What the resident's further messages do to the draft (its place, more of its problem, a new one) is
+bot/services/conversation.py.
+
 The draft lives in the database, so a report being confirmed survives a restart; submitting
 deletes it in the same transaction that creates the ticket, so a double-tapped 提交 makes one ticket.
 """
@@ -10,7 +13,7 @@ import secrets
 import unicodedata
 from datetime import timedelta
 
-from bot.clock import iso, parse_iso
+from bot.clock import iso
 from bot.services import notify
 from bot.services.deps import Actor, Deps
 from bot.services.errors import InvalidInput, NotFound, RateLimited, Stale
@@ -19,7 +22,7 @@ from bot.sla import deadlines, limit_for
 from nlp import intent
 from nlp.classifier import OTHER
 from nlp.locator import units_at
-from storage import kv, org, residents, tickets
+from storage import org, residents, tickets
 
 MAX_TEXT = 4096          # Telegram's own limit: longer cannot arrive by chat, only through other channels
 _MEANINGFUL = re.compile(r"[\w\u4e00-\u9fff]")
@@ -36,7 +39,7 @@ def clean_text(text: str | None) -> str:
     return text
 
 
-async def _place(tx, deps: Deps, text: str) -> dict:
+async def find_place(tx, deps: Deps, text: str) -> dict:
     """The place a text names: a unit, or for a road of several communities the communities to pick from."""
     match = deps.locator.locate(text)
     if match is None:
@@ -62,20 +65,20 @@ async def _place(tx, deps: Deps, text: str) -> dict:
 
 async def start(deps: Deps, actor: Actor, text: str | None, photo: str | None = None) -> dict:
     """Classify and locate a new report; store it as the resident's draft and return the draft."""
-    draft = _new_draft(deps, clean_text(text), photo)
+    draft = new_draft(deps, clean_text(text), photo)
     async with deps.db.transaction() as tx:
-        return await _store_new(tx, deps, actor, draft)
+        return await store_new(tx, deps, actor, draft)
 
 
-def _new_draft(deps: Deps, text: str, photo: str | None) -> dict:
+def new_draft(deps: Deps, text: str, photo: str | None) -> dict:
     draft = {"key": secrets.token_hex(3),          # ties the draft's buttons to this draft, not a later one
              "text": text, "photo": photo, "latitude": None, "longitude": None, "chosen": False,
              "asked_describe": 0}
-    _classify(deps, draft)
+    classify_draft(deps, draft)
     return draft
 
 
-def _classify(deps: Deps, draft: dict) -> None:
+def classify_draft(deps: Deps, draft: dict) -> None:
     """(Re)classify the draft's whole text; a category the resident picked stays."""
     result = deps.classifier.classify(draft.get("basis") or draft["text"])
     draft.update(priority=result.priority, urgent_words=list(result.urgent_words))
@@ -88,7 +91,7 @@ def _classify(deps: Deps, draft: dict) -> None:
                  vague=not confident and intent.is_vague(draft["text"], result.keywords))
 
 
-def _step(draft: dict) -> str:
+def next_step(draft: dict) -> str:
     """The question the draft needs answered next."""
     if not draft.get("chosen") and draft.get("vague") and draft.get("asked_describe", 0) < 2:
         return "describe"
@@ -97,148 +100,22 @@ def _step(draft: dict) -> str:
     return "location" if draft.get("unit_id") is None else "confirm"
 
 
-async def _store_new(tx, deps: Deps, actor: Actor, draft: dict) -> dict:
-    draft.update(await _place(tx, deps, draft["text"]))
-    draft["step"] = _step(draft)
+async def store_new(tx, deps: Deps, actor: Actor, draft: dict) -> dict:
+    draft.update(await find_place(tx, deps, draft["text"]))
+    draft["step"] = next_step(draft)
     if draft["step"] == "describe":
         draft["asked_describe"] = 1
-    await _put(tx, deps, actor, draft)
-    return await _view(tx, deps, draft)
+    await put_draft(tx, deps, actor, draft)
+    return await draft_view(tx, deps, draft)
 
 
-async def _put(tx, deps: Deps, actor: Actor, draft: dict) -> None:
+async def put_draft(tx, deps: Deps, actor: Actor, draft: dict) -> None:
     draft["at"] = deps.now_iso()
     await residents.put_draft(tx, actor.chat_id, draft, draft["at"])
 
 
 _RANK = {"grid": 0, "department": 1, "community": 2, "street": 3, "district": 4}
-FOLLOW_UP = timedelta(minutes=30)     # a text this soon after the draft was touched is likely about it
-DRAFT_TTL = timedelta(days=3)         # an unsubmitted draft is kept (and offered back) this long
-MAX_PARKED = 5
-
-
-def _fresh(deps: Deps, draft: dict | None, within: timedelta = DRAFT_TTL) -> bool:
-    return bool(draft) and "ticket_id" not in draft and deps.now() - parse_iso(draft.get("at") or deps.now_iso()) <= within
-
-
-async def take_text(deps: Deps, actor: Actor, text: str | None, photo: str | None = None) -> dict:
-    """A resident's text while a draft may be open: its place, more of its problem, or (asked) a new one.
-
-    Returns the draft's view; `notice` says what happened: "placed", "added", "ask" (the text waits as
-    `pending_text` for 补充到刚才的报告 / 这是一个新问题), "new" (a fresh draft; `parked` counts the kept ones)."""
-    text = clean_text(text)
-    async with deps.db.transaction() as tx:
-        draft = await residents.get_draft(tx, actor.chat_id)
-        if not _fresh(deps, draft):
-            view = await _store_new(tx, deps, actor, _new_draft(deps, text, photo))
-            return {**view, "notice": "new", "parked": len(await _parked(tx, deps, actor))}
-        asked_place = draft.get("step") == "location"
-        place = await _place(tx, deps, text)
-        if draft.get("step") == "location" and not place.get("span") and not draft.get("pending_text") \
-                and not deps.classifier.classify(text).confident:
-            raise InvalidInput("address_unknown", key=draft["key"])      # an address we do not know
-        if place.get("span") and not intent.place_leftover(text, *place["span"]):
-            _set_place(draft, place, text)
-            notice = "placed"
-        elif _belongs(deps, draft, text, place):
-            _add(deps, draft, text, place)
-            notice = "added"
-        else:
-            draft["pending_text"] = text
-            notice = "ask"
-        if photo:
-            draft["photo"] = photo
-        draft["step"] = _step(draft)
-        if notice == "added" and asked_place and draft["step"] != "location":
-            notice = "placed"                 # the place came with more words: the location keyboard goes
-        await _put(tx, deps, actor, draft)
-        return {**await _view(tx, deps, draft), "notice": notice}
-
-
-def _set_place(draft: dict, place: dict, text: str) -> None:
-    draft.update(unit_id=place["unit_id"], place=place["place"], choices=place["choices"], address=text)
-
-
-def _belongs(deps: Deps, draft: dict, text: str, place: dict) -> bool:
-    """Whether a text surely adds to the open draft (else the resident is asked)."""
-    if not _fresh(deps, draft, FOLLOW_UP):
-        return False
-    if draft.get("step") == "describe" and not draft.get("pending_text"):
-        return True                           # the bot asked what happened: this is the answer
-    if place["unit_id"] and draft.get("unit_id") and place["unit_id"] != draft["unit_id"]:
-        return False                          # somewhere else: likely another problem
-    result = deps.classifier.classify(text)
-    return not (result.confident and result.category not in (OTHER, draft.get("category")))
-
-
-def _add(deps: Deps, draft: dict, text: str, place: dict) -> None:
-    draft["text"] = f"{draft['text']}\n{text}"[:MAX_TEXT]
-    draft.pop("pending_text", None)
-    if draft["step"] == "describe":           # what was vague says nothing of the category: classify the rest
-        draft["asked_describe"] = draft.get("asked_describe", 0) + 1
-        draft["basis"] = text if not draft.get("basis") else f"{draft['basis']}\n{text}"
-    elif draft.get("basis"):
-        draft["basis"] = f"{draft['basis']}\n{text}"
-    _classify(deps, draft)
-    if draft.get("unit_id") is None and (place["unit_id"] or place["choices"]):
-        _set_place(draft, place, text)
-
-
-async def follow_up(deps: Deps, actor: Actor, key: str, add: bool) -> dict:
-    """The resident's answer about the waiting text: add it to the draft, or start a new report (the draft is kept)."""
-    async with deps.db.transaction() as tx:
-        draft = await residents.get_draft(tx, actor.chat_id)
-        if draft is None or draft.get("key") != key or not draft.get("pending_text"):
-            raise Stale("no_draft")
-        text = draft.pop("pending_text")
-        if add:
-            _add(deps, draft, text, await _place(tx, deps, text))
-            draft["step"] = _step(draft)
-            await _put(tx, deps, actor, draft)
-            return {**await _view(tx, deps, draft), "notice": "added"}
-        await _park(tx, deps, actor, draft)
-        view = await _store_new(tx, deps, actor, _new_draft(deps, text, None))
-        return {**view, "notice": "new", "parked": len(await _parked(tx, deps, actor))}
-
-
-async def _parked(tx, deps: Deps, actor: Actor) -> list[dict]:
-    return [d for d in await kv.get(tx, f"parked:{actor.chat_id}") or [] if _fresh(deps, d)]
-
-
-async def _park(tx, deps: Deps, actor: Actor, draft: dict) -> None:
-    draft.pop("pending_text", None)
-    kept = [d for d in await _parked(tx, deps, actor) if d["key"] != draft["key"]]
-    await kv.put(tx, f"parked:{actor.chat_id}", ([draft] + kept)[:MAX_PARKED])
-
-
-async def open_drafts(deps: Deps, actor: Actor) -> list[dict]:
-    """Every report not yet submitted: the open draft first, then the kept ones (newest first)."""
-    async with deps.db.read() as tx:
-        draft = await residents.get_draft(tx, actor.chat_id)
-        found = [draft] if _fresh(deps, draft) else []
-        return found + await _parked(tx, deps, actor)
-
-
-async def activate(deps: Deps, actor: Actor, key: str) -> bool:
-    """Make the draft with this key the open one (a kept draft swaps with the open draft); False if gone."""
-    async with deps.db.transaction() as tx:
-        draft = await residents.get_draft(tx, actor.chat_id)
-        if draft is not None and draft.get("key") == key:
-            return True
-        parked = await _parked(tx, deps, actor)
-        chosen = next((d for d in parked if d["key"] == key), None)
-        if chosen is None:
-            return False
-        rest = [d for d in parked if d["key"] != key]
-        if _fresh(deps, draft):
-            draft.pop("pending_text", None)
-            rest.insert(0, draft)
-        await kv.put(tx, f"parked:{actor.chat_id}", rest[:MAX_PARKED])
-        await _put(tx, deps, actor, chosen)
-        return True
-
-
-async def _view(tx, deps: Deps, draft: dict) -> dict:
+async def draft_view(tx, deps: Deps, draft: dict) -> dict:
     """The draft plus names for rendering."""
     codes = list(deps.lexicon.categories)
     unit = await deps.units.unit(tx, draft.get("unit_id"))
@@ -256,15 +133,15 @@ async def _update(deps: Deps, actor: Actor, change) -> dict:
         if draft is None or "ticket_id" in draft:
             raise Stale("no_draft")
         await change(tx, draft)            # each change sets the step it leads to
-        await _put(tx, deps, actor, draft)
-        return await _view(tx, deps, draft)
+        await put_draft(tx, deps, actor, draft)
+        return await draft_view(tx, deps, draft)
 
 
 async def current(deps: Deps, actor: Actor) -> dict | None:
     """The draft being confirmed, if any (a submitted one is kept only as a receipt)."""
     async with deps.db.read() as tx:
         draft = await residents.get_draft(tx, actor.chat_id)
-        return await _view(tx, deps, draft) if draft and "ticket_id" not in draft else None
+        return await draft_view(tx, deps, draft) if draft and "ticket_id" not in draft else None
 
 
 async def draft_key(deps: Deps, actor: Actor) -> str | None:
@@ -283,7 +160,7 @@ async def choose_category(deps: Deps, actor: Actor, position: int) -> dict:
 
     async def change(tx, draft):
         draft.update(category=code, confident=True, chosen=True, keywords=[])   # her choice, not a guess
-        draft["step"] = _step(draft)
+        draft["step"] = next_step(draft)
     return await _update(deps, actor, change)
 
 
@@ -307,7 +184,7 @@ async def choose_unit(deps: Deps, actor: Actor, unit_id: int) -> dict:
         if unit is None or unit["kind"] not in ("grid", "community"):
             raise InvalidInput("unit")
         draft.update(unit_id=unit_id, place=unit["name"], choices=[])
-        draft["step"] = _step(draft)
+        draft["step"] = next_step(draft)
     return await _update(deps, actor, change)
 
 
@@ -323,7 +200,7 @@ async def give_point(deps: Deps, actor: Actor, latitude: float, longitude: float
             # inside the district (or a street) but in no grid: the grid cannot be told, it is not "outside"
             raise InvalidInput("point_no_grid" if unit is not None else "point_outside", key=draft["key"])
         draft.update(unit_id=unit["id"], place=unit["name"], choices=[])
-        draft["step"] = _step(draft)
+        draft["step"] = next_step(draft)
     return await _update(deps, actor, change)
 
 
