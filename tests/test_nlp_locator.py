@@ -30,7 +30,7 @@ ROAD_RENMIN = ("fangzhilu-1", "fangzhilu-2")
 ROAD_HUANGHE = ("fangzhilu-3", "zhaizhuang-c-3")
 ADDRESSES = [
     # unit names and their aliases, every level
-    ("召陵区这边的路灯都不亮", "zhaoling"), ("漯河市召陵区政务服务", "zhaoling"), ("天桥街道办事处门口", "tianqiao"),
+    ("召陵区这边的路灯都不亮", "zhaoling"), ("漯河市召陵区政务服务", "zhaoling"), ("天桥街道的路灯", "tianqiao"), ("天桥街道办事处门口", "tianqiao-c-1"),
     ("天桥办事处后面", "tianqiao"), ("翟庄办事处", "zhaizhuang"), ("召陵镇政府旁边", "zhaoling-town"),
     ("老窝镇政府门口", "laowo"), ("纺织路社区的垃圾站", "fangzhilu"), ("嵩山路社区活动室", "songshanlu"),
     ("辽河路社区", "liaohelu"), ("黄山路社区居委会", "huangshanlu"), ("天桥社区", "tianqiao-c"),
