@@ -222,6 +222,7 @@ PICK_COMMUNITY = "请选择问题所在的社区："
 ACK_HINT = "好的。确认无误请点报告下方的「✅ 提交」；还有要补充的，直接发给我。"
 ACK_NO_DRAFT = "不客气！有问题随时发消息告诉我；查看工单进度：/my"
 PLACE_KNOWN = "好的，位置已记下。"
+KEYBOARD_CLOSED = "好的。"
 LOCATION_WITHOUT_DRAFT = "已收到位置。请先用文字描述问题，再发送位置。"
 
 

@@ -202,9 +202,12 @@ async def on_draft_button(update: Update, context: GridContext) -> None:
             await edit_or_reply(update, render.submitted(view))
             return
         if op == "x":
+            draft = await intake.current(deps, actor)
             await intake.cancel(deps, actor)
             await answer(update)
             await edit_or_reply(update, render.DRAFT_CANCELLED)
+            if draft is not None and draft["step"] == "location":      # the location keyboard goes too
+                await reply(update, render.KEYBOARD_CLOSED, render.remove_keyboard())
             return
         if op == "units":
             await answer(update)

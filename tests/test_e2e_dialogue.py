@@ -91,7 +91,7 @@ async def test_place_then_more_problem_then_restart_then_submit(chat):
     whole = await resident.wait_for(lambda m: card(m) and "垃圾" in m.text)
     assert "楼道里的灯又坏了" in whole.text and "类别：道路路灯" in whole.text and "依据" not in whole.text
     await chat.restart()                                              # the draft lives in the database
-    await resident.press(first.message_id if first.button("✅ 提交") else whole, "✅ 提交")
+    await resident.press(placed.message_id, "✅ 提交")                 # the earlier card submits the whole draft
     done = await resident.wait_for("已受理")
     number = NUMBER.search(done.text).group(0)
     ticket = await ticket_state(chat.deps, number)
@@ -168,6 +168,11 @@ async def test_after_rating_a_command_and_a_new_problem_are_not_a_comment(chat):
 
 async def test_comment_button_then_command_ends_the_question(chat):
     resident, worker, number, thanks = await _resolved_and_rated(chat)
+    neighbour = chat.control.user(10002)                              # someone else's 补充评价: refused
+    await neighbour.send("/start")
+    hello = await neighbour.wait_for("网格通")
+    query = await neighbour.forge_press(hello.message_id, thanks.button("补充评价")[1])
+    assert "无权" in (await flows.answer_of(chat.control, query))["answer"]["text"]
     await resident.press(thanks, "补充评价")
     await resident.wait_for("请输入您的评价")
     await chat.restart()
@@ -267,6 +272,16 @@ async def test_a_point_in_the_district_but_in_no_grid_is_not_outside(chat):
     await resident.press(unsure, "纺织路社区")
     draft = await resident.wait_for(lambda m: card(m) and "纺织路社区" in m.text)
     assert "纺织路社区（纺织路社区）" not in draft.text                  # named once
+    assert _keyboard(await resident.wait_for("位置已记下")).get("remove_keyboard")
+
+
+async def test_cancelling_while_the_place_is_asked_takes_the_keyboard_away(chat):
+    resident = chat.control.user(RESIDENT)
+    await resident.send("路灯坏了好几天，晚上黑漆漆的")
+    ask = await resident.wait_for("问题发生在哪里")
+    await resident.press(ask, "取消")
+    await resident.wait_for("已取消")
+    assert _keyboard(await resident.wait_for("好的")).get("remove_keyboard")
 
 
 # ---- case 6: place names as people write them ------------------------------------------------
