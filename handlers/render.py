@@ -197,6 +197,8 @@ def draft(d: dict) -> tuple[str, Keyboard]:
         rows.append([Button("更改类别", callback_data=f"d:{k}:cats"), Button("取消", callback_data=f"d:{k}:x")])
         return "\n".join(lines), Keyboard(rows)
     lines.append(_place_line(d))
+    if d.get("parked"):                          # offered on the next message, until they expire
+        lines.append(f"\n（您还有 {d['parked']} 份未提交的报告，发送 /my 可继续填写。）")
     return "\n".join(lines), Keyboard([
         [Button("✅ 提交", callback_data=f"d:{k}:sub")],
         [Button("更改类别", callback_data=f"d:{k}:cats"), Button("更改位置", callback_data=f"d:{k}:loc")],

@@ -117,6 +117,11 @@ async def test_a_new_problem_keeps_the_first_draft_for_later(chat):
     assert "一下雨就积水" in mine.text and "垃圾堆了好几天" in mine.text and len(mine.buttons) == 2
     await resident.press(garbage, "✅ 提交")
     first = NUMBER.search((await resident.wait_for("已受理")).text).group(0)
+    await resident.send("纺织路菜市场门口的垃圾又堆起来了")             # the next report offers the kept one
+    again = await resident.wait_for(card)
+    assert "还有 1 份未提交的报告" in again.text
+    await resident.press(again, "取消")
+    await resident.wait_for("已取消")
     await resident.press(lamp, "✅ 提交")                            # the kept draft's own card still works
     second = NUMBER.search((await resident.wait_for(lambda m: "已受理" in m.text and first not in m.text)).text).group(0)
     assert "积水" in (await ticket_state(chat.deps, second))["text"]

@@ -103,8 +103,7 @@ async def follow_up(deps: Deps, actor: Actor, key: str, add: bool) -> dict:
             await put_draft(tx, deps, actor, draft)
             return {**await draft_view(tx, deps, draft), "notice": "added"}
         await _park(tx, deps, actor, draft)
-        view = await store_new(tx, deps, actor, new_draft(deps, text, None))
-        return {**view, "notice": "new", "parked": len(await _parked(tx, deps, actor))}
+        return {**await store_new(tx, deps, actor, new_draft(deps, text, None)), "notice": "new"}
 
 
 async def _parked(tx, deps: Deps, actor: Actor) -> list[dict]:
