@@ -113,6 +113,7 @@ ERRORS = {
     "address_unknown": "没有找到这个地址所在的网格。请换一种说法（如“纺织路社区”“人民东路62号院”），"
                        "或直接发送位置，或从下方选择社区。",
     "point_outside": "这个位置不在本区的网格范围内。请输入地址或从下方选择社区。",
+    "point_no_grid": "这个位置在本区内，但没能确定属于哪个网格。请输入详细地址（小区、门牌），或从下方选择社区。",
     "category": "没有这个类别，请从按钮中选择。",
     "unit": "请从按钮中选择社区。",
     "reason": "请写明原因（一句话即可）。",
@@ -155,33 +156,104 @@ def error_text(code: str, **details) -> str:
 
 # ---- the resident's draft --------------------------------------------------------------------
 
+URGENT_NOTE = "⚠️ 紧急：将优先处理。如有人身危险请立即拨打 119 / 110 / 120。"
+DESCRIBE_PROMPT = ("请具体说说是什么问题、在什么地方，例如：\n"
+                   "“人民东路62号院3号楼楼道灯坏了”\n“纺织路菜市场门口垃圾堆了好几天没人清”")
+
+
 def draft(d: dict) -> tuple[str, Keyboard]:
     k = d["key"]
     lines = [f"<b>请确认您的报告</b>\n\n{esc(short(d['text'], 600))}\n"]
+    if d.get("address") and d["address"] not in d["text"]:
+        lines.append(f"地址：{esc(short(d['address'], 100))}")
+    if d.get("priority") == "urgent":             # at every step: she must see it before any question
+        lines.append(URGENT_NOTE)
+    if d["step"] == "describe":
+        lines[0] = f"<b>收到：</b>{esc(short(d['text'], 600))}\n"
+        lines.append(DESCRIBE_PROMPT)
+        return "\n".join(lines), Keyboard([[Button("取消", callback_data=f"d:{k}:x")]])
     if d["step"] == "category":
-        lines.append("我不太确定问题的类别，请选择最接近的一项：")
+        lines.append(_place_line(d) if d.get("unit_id") else "")
+        lines.append("请选择问题的类别：" if d.get("picking") or d.get("chosen") else
+                     "我不太确定问题的类别，请选择最接近的一项：")
         buttons = [Button(name, callback_data=f"d:{k}:cat:{i}") for i, name in d["candidate_ids"]]
         rows = [buttons[j:j + 2] for j in range(0, len(buttons), 2)] if len(buttons) > 3 else [[b] for b in buttons]
         if len(buttons) <= 3:
             rows.append([Button("其他类别…", callback_data=f"d:{k}:cats")])
         rows.append([Button("取消", callback_data=f"d:{k}:x")])
-        return "\n".join(lines), Keyboard(rows)
+        return "\n".join(line for line in lines if line), Keyboard(rows)
     lines.append(f"类别：<b>{esc(d['category_name'])}</b>")
-    if d.get("keywords"):
+    if d.get("keywords") and not d.get("chosen"):
         lines.append(f"依据：{esc('、'.join(d['keywords'][:5]))}")
-    if d.get("priority") == "urgent":
-        lines.append("⚠️ 紧急：将优先处理。如有人身危险请立即拨打 119 / 110 / 120。")
     if d.get("photo"):
         lines.append("照片：已附")
     if d["step"] == "location":
-        lines.append("\n<b>问题发生在哪里？</b>请发送位置，或输入地址（如小区、道路、门牌），或选择社区：")
-        return "\n".join(lines), Keyboard([[Button("选择社区", callback_data=f"d:{k}:units")],
-                                           [Button("更改类别", callback_data=f"d:{k}:cats"), Button("取消", callback_data=f"d:{k}:x")]])
-    lines.append(f"位置：<b>{esc(d['place'] or d['unit_name'])}</b>（{esc(d['unit_name'])}）")
+        if d.get("choice_units"):
+            lines.append(f"\n<b>{esc(d['place'])}</b>经过好几个社区，问题在哪个社区？也可以发送位置或输入门牌：")
+            rows = [[Button(u["name"], callback_data=f"d:{k}:unit:{u['id']}")] for u in d["choice_units"][:8]]
+        else:
+            lines.append("\n<b>问题发生在哪里？</b>请发送位置，或输入地址（如小区、道路、门牌），或选择社区：")
+            rows = [[Button("选择社区", callback_data=f"d:{k}:units")]]
+        rows.append([Button("更改类别", callback_data=f"d:{k}:cats"), Button("取消", callback_data=f"d:{k}:x")])
+        return "\n".join(lines), Keyboard(rows)
+    lines.append(_place_line(d))
+    if d.get("parked"):                          # offered on the next message, until they expire
+        lines.append(f"\n（您还有 {d['parked']} 份未提交的报告，发送 /my 可继续填写。）")
     return "\n".join(lines), Keyboard([
         [Button("✅ 提交", callback_data=f"d:{k}:sub")],
         [Button("更改类别", callback_data=f"d:{k}:cats"), Button("更改位置", callback_data=f"d:{k}:loc")],
         [Button("取消", callback_data=f"d:{k}:x")]])
+
+
+def _place_line(d: dict) -> str:
+    place, unit = d.get("place") or d["unit_name"], d["unit_name"]
+    return f"位置：<b>{esc(place)}</b>" + (f"（{esc(unit)}）" if unit and unit != place else "")
+
+
+def follow_up_question(d: dict) -> tuple[str, Keyboard]:
+    """The resident wrote more while a report was open and it is unclear whether it belongs to it."""
+    k = d["key"]
+    return (f"您还有一份报告没有提交：\n「{esc(short(d['text'], 80))}」\n\n"
+            f"刚才这条「{esc(short(d.get('pending_text') or '', 80))}」是："), \
+        Keyboard([[Button("补充到刚才的报告", callback_data=f"d:{k}:add")],
+                  [Button("这是一个新问题", callback_data=f"d:{k}:new")]])
+
+
+FOLLOW_UP_DONE = {"added": "好的，已补充到刚才的报告。", "new": "好的，按新问题处理。刚才的报告已保存，可用 /my 继续填写。"}
+PICK_COMMUNITY = "请选择问题所在的社区："
+ACK_HINT = "好的。确认无误请点报告下方的「✅ 提交」；还有要补充的，直接发给我。"
+ACK_NO_DRAFT = "不客气！有问题随时发消息告诉我；查看工单进度：/my"
+PLACE_KNOWN = "好的，位置已记下。"
+KEYBOARD_CLOSED = "好的。"
+LOCATION_WITHOUT_DRAFT = "已收到位置。请先用文字描述问题，再发送位置。"
+
+
+def drafts_keyboard(drafts: list[dict]) -> Keyboard | None:
+    """One button per report not yet submitted: 继续填写."""
+    if not drafts:
+        return None
+    return Keyboard([[Button(f"继续填写：{short(d['text'], 12)}", callback_data=f"d:{d['key']}:show")]
+                     for d in drafts[:5]])
+
+
+def comment_keyboard(ticket_id: int) -> Keyboard:
+    return Keyboard([[Button("补充评价", callback_data=f"t:cmt:{ticket_id}")]])
+
+
+def open_list(cards: list[dict], asked: bool = False) -> str:
+    """The resident's open tickets and their state: the answer to /status and to 我的工单咋样了."""
+    if not cards:
+        return ("您目前没有正在办理的工单。" + ("如需反映新问题，请直接描述问题和地点。" if asked else "")
+                + "\n全部工单：/my")
+    lines = ["<b>您正在办理的工单</b>\n"]
+    for c in cards:
+        who = f" · {esc(c['handler_name'])}" if c.get("handler_name") else ""
+        lines.append(f"{ticket_summary(c)}\n  {esc(c['grid_name'] or c['unit_name'] or '')}{who}"
+                     f" · 办结时限 {when(c['resolve_due'])}")
+    lines.append("\n查看详情：/status 工单号（如 /status " + esc(cards[0]["number"].rsplit("-", 1)[-1]) + "）")
+    if asked:
+        lines.append("如果是要反映新问题，请直接描述问题和地点。")
+    return fit("\n".join(lines))
 
 
 def location_keyboard() -> ReplyKeyboardMarkup:
@@ -222,28 +294,38 @@ def submitted(card: dict) -> str:
 
 DRAFT_CANCELLED = "已取消这份报告。需要时直接发消息给我即可。"
 NOTHING_TO_CANCEL = "当前没有正在填写的内容。"
-ADDRESS_PROMPT = "请输入地址，或发送位置："
+ADDRESS_PROMPT = "📍 也可以点下方按钮直接发送您的位置。"
 
 
 # ---- ticket cards ----------------------------------------------------------------------------
 
+def where_text(c: dict) -> str:
+    """A ticket's place and its grid, each named once (嵩山路社区, not 嵩山路社区（嵩山路社区）)."""
+    place, unit = c.get("place") or "", c.get("grid_name") or c.get("unit_name") or ""
+    if not place:
+        return f"—（{esc(unit or '待确定')}）"
+    return esc(place) if place == unit or not unit else f"{esc(place)}（{esc(unit)}）"
+
+
 def ticket_summary(c: dict) -> str:
     return (f"<code>{esc(c['number'])}</code> {esc(c['category_name'])} · {STATE_NAMES.get(c['state'], c['state'])}"
-            f"\n  {esc(short(c['text'], 60))}")
+            f"\n  {esc(short(' '.join(c['text'].split()), 60))}")
 
 
-def my_list(cards: list[dict]) -> str:
+def my_list(cards: list[dict], drafts: list[dict] = ()) -> str:
+    kept = (f"\n\n<b>未提交的报告（{len(drafts)} 份）</b>\n" + "\n".join(f"· {esc(short(d['text'], 40))}" for d in drafts)
+            + "\n点下方按钮继续填写。") if drafts else ""
     if not cards:
-        return "您还没有提交过工单。直接发消息描述问题即可。"
+        return fit("您还没有提交过工单。直接发消息描述问题即可。" + kept)
     return fit("<b>我的工单</b>\n\n" + "\n".join(ticket_summary(c) for c in cards)
-               + "\n\n查看详情：/status 工单号")
+               + "\n\n查看详情：/status 工单号" + kept)
 
 
 def ticket_detail(c: dict, names: dict[int, str] | None = None) -> str:
     lines = [f"<b>工单 {esc(c['number'])}</b>",
              f"状态：{STATE_NAMES.get(c['state'], c['state'])}" + (f"（重办 {c['reopen_count']} 次）" if c["reopen_count"] else ""),
              f"类别：{esc(c['category_name'])} · {PRIORITY_NAMES.get(c['priority'], '')}",
-             f"位置：{esc(c['place'] or '—')}（{esc(c['grid_name'] or c['unit_name'] or '待确定')}）",
+             f"位置：{where_text(c)}",
              f"当前办理：{esc(c['unit_name'])}" + (f" · {esc(c['handler_name'])}" if c["handler_name"] else ""),
              f"签收时限：{when(c['accept_due'])}　办结时限：{when(c['resolve_due'])}",
              f"\n{esc(short(c['text'], 1000))}"]
@@ -267,7 +349,7 @@ def ticket_for_staff(c: dict, header: str) -> str:
     return fit("\n".join([
         f"{urgent}<b>{esc(header)}</b> <code>{esc(c['number'])}</code>",
         f"类别：{esc(c['category_name'])}",
-        f"位置：{esc(c['place'] or '—')}（{esc(c['grid_name'] or c['unit_name'])}）",
+        f"位置：{where_text(c)}",
         f"签收时限：{when(c['accept_due'])}　办结时限：{when(c['resolve_due'])}",
         f"\n{esc(short(c['text'], 1500))}"]))
 
@@ -359,7 +441,7 @@ PROMPTS = {
     "esc": "请输入上报原因：",
     "ext": "请输入新的办结日期和原因，例如：2026-12-05 需要协调施工队",
     "merge": "请输入原工单号（这张工单将合并进去）：",
-    "comment": "如愿意，可以补充一句评价（或发送 /cancel 跳过）：",
+    "comment": "请输入您的评价（一句话即可；10 分钟内有效，发送任何命令即取消）：",
     "whistle": "请描述发现的隐患：",
     "patrol": "请发送您当前的位置完成巡格打卡。",
     "ask": "请输入要询问居民的问题（发出后办结计时暂停，居民回复后恢复）：",

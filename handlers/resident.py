@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.services import accounts, inputs, intake, resident
+from bot.services import accounts, conversation, inputs, intake, resident
 from bot.services.errors import ServiceError
+from nlp import intent
 from handlers import render
 from handlers.common import GridContext, answer, edit_or_reply, refuse, reply, set_commands, ticket_arg
 
@@ -38,18 +39,25 @@ async def help_command(update: Update, context: GridContext) -> None:
 
 
 async def my(update: Update, context: GridContext) -> None:
-    """Lists the resident's tickets."""
-    await reply(update, render.my_list(await resident.my_tickets(context.deps, context.actor)))
+    """Lists the resident's tickets, and the reports not yet submitted."""
+    deps, actor = context.deps, context.actor
+    cards = await resident.my_tickets(deps, actor)
+    drafts = await conversation.open_drafts(deps, actor) if not actor.is_staff else []
+    await reply(update, render.my_list(cards, drafts), render.drafts_keyboard(drafts))
 
 
 async def status(update: Update, context: GridContext) -> None:
-    """Shows one ticket with its history to whoever may see it."""
+    """Shows one ticket with its history to whoever may see it; without a number, the resident's open ones."""
+    deps, actor = context.deps, context.actor
+    if not context.args and not actor.is_staff:
+        await reply(update, render.open_list(await resident.open_tickets(deps, actor)))
+        return
     try:
-        view = await resident.status(context.deps, context.actor, " ".join(context.args or []))
+        view = await resident.status(deps, actor, " ".join(context.args or []))
     except ServiceError as exc:
         await refuse(update, exc)
         return
-    await reply(update, render.ticket_detail(view), render.status_keyboard(view, context.actor))
+    await reply(update, render.ticket_detail(view), render.status_keyboard(view, actor))
 
 
 async def cancel(update: Update, context: GridContext) -> None:
@@ -61,25 +69,71 @@ async def cancel(update: Update, context: GridContext) -> None:
 
 
 async def on_text(update: Update, context: GridContext, text: str) -> None:
-    """A new report, or the address for the draft waiting for one."""
+    """A status question, or a report: the open draft's place, more of its problem, or a new one."""
     deps, actor = context.deps, context.actor
+    if intent.is_ack(text):
+        draft = await intake.current(deps, actor)
+        if draft is None:
+            await reply(update, render.ACK_NO_DRAFT)
+            return
+        await reply(update, render.ACK_HINT)
+        await show_draft(update, {**draft, "notice": "new"})
+        return
+    if intent.is_status_question(text) and await _answer_status(update, context, text):
+        return
     try:
-        draft = await intake.take_text(deps, actor, text)
+        draft = await conversation.take_text(deps, actor, text)
     except ServiceError as exc:
-        if exc.reason == "address_unknown":
-            await reply(update, render.error_text("address_unknown"),
-                        render.unit_picker(await intake.communities(deps), exc.details["key"]))
-        else:
-            await refuse(update, exc)
+        await _place_refused(update, context, exc)
         return
     await show_draft(update, draft)
 
 
+async def _answer_status(update: Update, context: GridContext, text: str) -> bool:
+    """Answers a question about her tickets; False when it is rather a report (nothing to ask about)."""
+    deps, actor = context.deps, context.actor
+    number = intent.ticket_number(text)
+    if number:
+        try:
+            view = await resident.status(deps, actor, number)
+        except ServiceError:
+            view = None
+        if view is not None:
+            await reply(update, render.ticket_detail(view), render.status_keyboard(view, actor))
+            return True
+    cards = await resident.open_tickets(deps, actor)
+    leftover = intent.status_leftover(text)
+    if (not cards and len(leftover) > 2) or (len(leftover) > 6 and deps.classifier.classify(text).confident):
+        return False                          # "…有人管吗" after a whole complaint: a report, not a question
+    await reply(update, render.open_list(cards, asked=True))
+    return True
+
+
+async def _place_refused(update: Update, context: GridContext, exc: ServiceError) -> None:
+    deps = context.deps
+    if exc.reason in ("address_unknown", "point_outside", "point_no_grid"):
+        await reply(update, render.error_text(exc.reason),
+                    render.unit_picker(await intake.communities(deps), exc.details["key"]))
+    else:
+        await refuse(update, exc)
+
+
 async def show_draft(update: Update, draft: dict) -> None:
+    """The draft's card, with the reply keyboard that fits its step (location asked, or not any more)."""
+    if draft.get("notice") == "ask":
+        text, markup = render.follow_up_question(draft)
+        await reply(update, text, markup)
+        return
     text, markup = render.draft(draft)
-    if draft["step"] == "location" and update.callback_query is None:
+    if update.callback_query is not None and draft.get("notice") != "new":
+        await edit_or_reply(update, text, markup)
+    else:
+        await reply(update, text, markup)
+    # the reply keyboard follows the step: offered while the place is asked, gone once it is known
+    if draft["step"] == "location":
         await reply(update, render.ADDRESS_PROMPT, render.location_keyboard())
-    await edit_or_reply(update, text, markup)
+    elif draft.get("notice") in ("placed", "located"):
+        await reply(update, render.PLACE_KNOWN, render.remove_keyboard())
 
 
 async def on_photo(update: Update, context: GridContext) -> None:
@@ -91,12 +145,12 @@ async def on_photo(update: Update, context: GridContext) -> None:
         if await intake.current(deps, actor) is not None and not caption:
             draft = await intake.add_photo(deps, actor, file_id)
         elif caption:
-            draft = await intake.start(deps, actor, caption, photo=file_id)
+            draft = await conversation.take_text(deps, actor, caption, photo=file_id)
         else:
             await reply(update, render.error_text("no_content"))
             return
     except ServiceError as exc:
-        await refuse(update, exc)
+        await _place_refused(update, context, exc)
         return
     await show_draft(update, draft)
 
@@ -108,16 +162,11 @@ async def on_location(update: Update, context: GridContext) -> None:
         draft = await intake.give_point(context.deps, context.actor, location.latitude, location.longitude)
     except ServiceError as exc:
         if exc.reason == "no_draft":
-            await reply(update, "已收到位置。请先用文字描述问题，再发送位置。", render.remove_keyboard())
-        elif exc.reason == "point_outside":
-            draft = await intake.current(context.deps, context.actor)
-            await reply(update, render.error_text("point_outside"),
-                        render.unit_picker(await intake.communities(context.deps), draft["key"]))
+            await reply(update, render.LOCATION_WITHOUT_DRAFT, render.remove_keyboard())
         else:
-            await refuse(update, exc)
+            await _place_refused(update, context, exc)
         return
-    await reply(update, "已收到位置。", render.remove_keyboard())
-    await show_draft(update, draft)
+    await show_draft(update, {**draft, "notice": "located"})
 
 
 async def on_draft_button(update: Update, context: GridContext) -> None:
@@ -129,24 +178,40 @@ async def on_draft_button(update: Update, context: GridContext) -> None:
         return
     parts = query.data.split(":")
     op, arg = (parts[2], parts[3] if len(parts) > 3 else "") if len(parts) >= 3 else ("", "")
-    # 提交 checks the key inside its own transaction; the other buttons check it here
-    if not op or (op != "sub" and parts[1] != await intake.draft_key(deps, actor)):
+    # a kept (parked) draft's buttons bring it back first; 提交 checks the key again in its own transaction
+    if not op or not await conversation.activate(deps, actor, parts[1]):
         await answer(update, render.error_text("no_draft"), show_alert=True)
         return
     try:
+        if op in ("add", "new"):
+            draft = await conversation.follow_up(deps, actor, parts[1], add=op == "add")
+            await answer(update)
+            await edit_or_reply(update, render.FOLLOW_UP_DONE[draft["notice"]])
+            await show_draft(update, {**draft, "notice": "new"})
+            return
+        if op == "show":
+            draft = await intake.current(deps, actor)
+            if draft is None:
+                raise ValueError(query.data)
+            await answer(update)
+            await show_draft(update, {**draft, "notice": "new"})
+            return
         if op == "sub":
             view = await intake.submit(deps, actor, key=parts[1])
             await answer(update, "已提交")
             await edit_or_reply(update, render.submitted(view))
             return
         if op == "x":
+            draft = await intake.current(deps, actor)
             await intake.cancel(deps, actor)
             await answer(update)
             await edit_or_reply(update, render.DRAFT_CANCELLED)
+            if draft is not None and draft["step"] == "location":      # the location keyboard goes too
+                await reply(update, render.KEYBOARD_CLOSED, render.remove_keyboard())
             return
         if op == "units":
             await answer(update)
-            await edit_or_reply(update, "请选择问题所在的社区：",
+            await edit_or_reply(update, render.PICK_COMMUNITY,
                                 render.unit_picker(await intake.communities(deps), parts[1]))
             return
         if op == "cat" and arg.isdigit():
@@ -156,7 +221,7 @@ async def on_draft_button(update: Update, context: GridContext) -> None:
         elif op == "loc":
             draft = await intake.ask_location(deps, actor)
         elif op == "unit" and arg:
-            draft = await intake.choose_unit(deps, actor, int(arg))
+            draft = {**await intake.choose_unit(deps, actor, int(arg)), "notice": "placed"}
         else:
             raise ValueError(query.data)
     except ServiceError as exc:
@@ -170,18 +235,22 @@ async def on_draft_button(update: Update, context: GridContext) -> None:
 
 
 async def on_ticket_button(update: Update, context: GridContext, action: str, ticket_id: int, arg: str) -> None:
-    """The resident's ticket buttons: rate, cancel."""
+    """The resident's ticket buttons: rate, comment, cancel."""
     query = update.callback_query
     deps, actor = context.deps, context.actor
     try:
         if action == "rate":
             view = await resident.rate(deps, actor, ticket_id, arg)
             await answer(update, render.done("rate", view))
-            key = "reopen" if view["state"] == "accepted" else "rate"
-            await edit_or_reply(update, render.done(key, view))
-            if key == "rate":
-                await inputs.expect(deps, actor.chat_id, "comment", ticket_id)
-                await reply(update, render.PROMPTS["comment"])
+            if view["state"] == "accepted":
+                await edit_or_reply(update, render.done("reopen", view))
+            else:                              # an optional comment is offered, never waited for
+                await edit_or_reply(update, render.done("rate", view), render.comment_keyboard(ticket_id))
+        elif action == "cmt":
+            await resident.may_comment(deps, actor, ticket_id)
+            await inputs.expect(deps, actor.chat_id, "comment", ticket_id)
+            await answer(update)
+            await reply(update, render.PROMPTS["comment"])
         elif action == "cxl":
             view = await resident.cancel(deps, actor, ticket_id)
             await answer(update)

@@ -10,7 +10,7 @@ from bot.services.errors import Forbidden, ServiceError
 from handlers import render, resident, schedule, staff, supervisor
 from handlers.common import GridContext, answer, identify, on_error, refuse, reply, ticket_arg
 
-RESIDENT_ACTIONS = {"rate", "cxl"}
+RESIDENT_ACTIONS = {"rate", "cxl", "cmt"}
 HANDLER_ACTIONS = {"acc", "ret", "note", "res", "esc", "ext", "ask", "resume"}
 SUPERVISOR_ACTIONS = {"disp", "to", "extok", "extno", "esc"}
 # What a resident's text answers, when the bot asked them something.
@@ -80,6 +80,11 @@ async def on_location(update: Update, context: GridContext) -> None:
     await resident.on_location(update, context)
 
 
+async def end_question(update: Update, context: GridContext) -> None:
+    """A command or a button ends whatever question the bot was waiting on (group -1, before the handlers)."""
+    await inputs.end(context.deps, context.actor.chat_id)
+
+
 async def unknown_command(update: Update, context: GridContext) -> None:
     await reply(update, render.error_text("unknown_command"))
 
@@ -99,7 +104,9 @@ async def stale_button(update: Update, context: GridContext) -> None:
 
 
 def register(application: Application) -> None:
-    application.add_handler(TypeHandler(Update, identify), group=-1)
+    application.add_handler(TypeHandler(Update, identify), group=-2)
+    application.add_handler(MessageHandler(filters.COMMAND, end_question), group=-1)
+    application.add_handler(CallbackQueryHandler(end_question), group=-1)
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, edited))
     for name, callback in (("start", resident.start), ("bind", resident.bind), ("help", resident.help_command),
                            ("my", resident.my), ("status", resident.status), ("cancel", resident.cancel),

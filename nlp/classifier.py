@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from nlp.features import content_tokens, log_tf, ngrams
 from nlp.lexicon import Lexicon
 from nlp.tokenizer import Tokenizer
+from nlp.urgency import urgent_words_in
 
 OTHER = "other"
 OTHER_NAME = "其他"
@@ -151,7 +152,7 @@ class Classifier:
         text = text or "".join(tokens)
         order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
         candidates = tuple((self._codes[i], round(scores[i], 4)) for i in order[:3])
-        urgent = tuple(w for w in self.lexicon.urgent_words if w in text)
+        urgent = urgent_words_in(text, self.lexicon.urgent_words, self.lexicon.urgent_hedges)
         priority = "urgent" if urgent else "normal"
         if not matched or not order:
             name = self.lexicon.categories[OTHER].name if OTHER in self.lexicon.categories else OTHER_NAME

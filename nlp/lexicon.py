@@ -59,6 +59,7 @@ class Lexicon:
     min_score: float
     min_margin: float
     scheme: Scheme = field(default_factory=Scheme)
+    urgent_hedges: tuple[str, ...] = ()     # 怕/担心/万一 … just before an urgent word: fear, not an emergency
 
 
 def _freeze(mapping: Mapping) -> Mapping:
@@ -74,12 +75,12 @@ def make_category(code: str, name: str, department: str = "", limit: str = "help
 
 
 def make_lexicon(categories, urgent_words=(), bias=None, min_score=1.0, min_margin=0.35,
-                 scheme: Scheme | None = None) -> Lexicon:
+                 scheme: Scheme | None = None, urgent_hedges=()) -> Lexicon:
     """Build a Lexicon from an iterable of categories (order kept)."""
     cats = {c.code: c for c in categories}
     full_bias = {code: float((bias or {}).get(code, 0.0)) for code in cats}
     return Lexicon(_freeze(cats), tuple(urgent_words), _freeze(full_bias), float(min_score),
-                   float(min_margin), scheme or Scheme())
+                   float(min_margin), scheme or Scheme(), tuple(urgent_hedges))
 
 
 def parse_lexicon(data: Mapping) -> Lexicon:
@@ -99,7 +100,7 @@ def parse_lexicon(data: Mapping) -> Lexicon:
     if scheme.tf not in ("binary", "log"):
         raise ValueError(f"model.tf must be 'binary' or 'log', got {scheme.tf!r}")
     return make_lexicon(cats, head.get("urgent_words", ()), bias, head.get("min_score", 1.0),
-                        head.get("min_margin", 0.35), scheme)
+                        head.get("min_margin", 0.35), scheme, head.get("urgent_hedges", ()))
 
 
 def load_lexicon(path) -> Lexicon:
@@ -136,5 +137,6 @@ def merge_lexicons(base: Lexicon, override: Lexicon) -> Lexicon:
         cats[code] = cat
         bias[code] = override.bias.get(code, bias.get(code, 0.0))
     urgent = tuple(dict.fromkeys(base.urgent_words + override.urgent_words))
+    hedges = tuple(dict.fromkeys(base.urgent_hedges + override.urgent_hedges))
     return make_lexicon(cats.values(), urgent, bias, override.min_score, override.min_margin,
-                        override.scheme)
+                        override.scheme, hedges)

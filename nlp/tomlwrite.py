@@ -22,6 +22,8 @@ def lexicon_to_toml(lexicon: Lexicon) -> str:
     """Render a lexicon in the format documented in nlp.lexicon."""
     out = ["# GridBot keyword lexicon: edit freely; weights are summed per category.", "", "[lexicon]"]
     out.append("urgent_words = [" + ", ".join(map(_str, lexicon.urgent_words)) + "]")
+    if lexicon.urgent_hedges:
+        out.append("urgent_hedges = [" + ", ".join(map(_str, lexicon.urgent_hedges)) + "]")
     out.append(f"min_score = {_float(lexicon.min_score)}")
     out.append(f"min_margin = {_float(lexicon.min_margin)}")
     s = lexicon.scheme

@@ -60,7 +60,7 @@ async def test_unknown_command_and_malformed_arguments(gridbot):
     await resident.send("/frobnicate")
     assert "没有这个命令" in (await resident.wait_for("命令")).text
     await resident.send("/status")
-    assert "请在命令后写上工单号" in (await resident.wait_for("工单号")).text
+    assert "没有正在办理的工单" in (await resident.wait_for("工单")).text     # no number: her open tickets
     await resident.send("/status ';--<b>")
     assert "没有找到这张工单" in (await resident.wait_for("没有找到")).text
 

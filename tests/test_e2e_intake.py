@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from conftest import RESIDENT, WORKER
+from flows import answer_of
 
 FLOOD = "纺织路社区人民东路62号院一下雨就积水，出不了门"
 
@@ -66,7 +67,10 @@ async def test_unknown_location_picked_from_communities(gridbot):
 async def test_low_confidence_offers_three_categories(gridbot):
     resident = gridbot.user(RESIDENT)
     await resident.send("纺织路社区这边的事情想反映一下")
+    await resident.wait_for("请具体说说是什么问题")           # vague: asked what happened first
+    await resident.send("就是那个事，想反映一下")                # still nothing specific: the categories
     pick = await resident.wait_for("请选择最接近的一项")
+    assert "纺织路社区这边的事情想反映一下" in pick.text and "就是那个事" in pick.text
     choices = [b for b in pick.buttons if ":cat:" in b[1]]
     assert len(choices) == 3
     await resident.press(pick, "其他类别…")
@@ -81,12 +85,14 @@ async def test_low_confidence_offers_three_categories(gridbot):
 async def test_cancel_draft_makes_no_ticket(gridbot):
     resident = gridbot.user(RESIDENT)
     draft = await confirm(resident, FLOOD)
-    first = await confirm(resident, "小区门口垃圾没人清，纺织路社区")
-    await resident.press(first, "取消")
+    submit = draft.button("✅ 提交")[1]
+    await resident.press(draft, "取消")
     await resident.wait_for("已取消")
-    await resident.press(draft, "✅ 提交")          # a button of an older draft: refused, nothing made
+    query = await resident.forge_press(draft.message_id, submit)   # an outdated client's 提交: refused
+    assert "已经提交或已取消" in (await answer_of(gridbot.control, query))["answer"]["text"]
     await resident.send("/my")
-    assert "还没有提交过工单" in (await resident.wait_for("工单")).text
+    mine = await resident.wait_for("工单")
+    assert "还没有提交过工单" in mine.text and "未提交的报告" not in mine.text
 
 
 async def test_double_tapped_submit_makes_one_ticket(gridbot):

@@ -167,8 +167,14 @@ async def test_rating_comment_is_asked_for_briefly(deps, clock):
     clock.advance(minutes=11)
     assert await inputs.take(deps, RESIDENT) is None            # later text is a new report again
     await inputs.expect(deps, RESIDENT, "ret", 1)
+    clock.advance(minutes=29)
+    assert (await inputs.take(deps, RESIDENT))["what"] == "ret"   # a handler's reason: half an hour
+    await inputs.expect(deps, RESIDENT, "ret", 1)
+    clock.advance(minutes=31)
+    assert await inputs.take(deps, RESIDENT) is None
+    await inputs.expect(deps, RESIDENT, "reply", 1)
     clock.advance(days=2)
-    assert (await inputs.take(deps, RESIDENT))["what"] == "ret"   # a handler's pending question does not lapse
+    assert (await inputs.take(deps, RESIDENT))["what"] == "reply"   # a handler's question to her waits for her
 
 
 async def test_personal_numbers_masked_for_everyone_but_resident_and_handler(deps, actor):

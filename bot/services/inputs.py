@@ -7,8 +7,11 @@ from bot.clock import parse_iso
 from bot.services.deps import Deps
 from storage import residents
 
-# An optional comment after a rating is asked for briefly: later text is a new report, not a comment.
+# Every question ends after a short time (later text is not taken as its answer): an optional comment
+# soonest. The handler's question to the resident ("reply") stays while the ticket waits for her.
 EXPIRES = {"comment": timedelta(minutes=10)}
+DEFAULT_EXPIRY = timedelta(minutes=30)
+LASTING = {"reply"}
 
 
 async def expect(deps: Deps, chat_id: int, what: str, ticket_id: int | None = None, **extra) -> None:
@@ -25,7 +28,7 @@ async def take(deps: Deps, chat_id: int) -> dict | None:
         awaiting = await residents.get_awaiting(tx, chat_id)
         if awaiting is not None:
             await residents.clear_awaiting(tx, chat_id)
-            ttl = EXPIRES.get(awaiting["what"])
+            ttl = None if awaiting["what"] in LASTING else EXPIRES.get(awaiting["what"], DEFAULT_EXPIRY)
             if ttl and awaiting.get("at") and deps.now() - parse_iso(awaiting["at"]) > ttl:
                 return None
         return awaiting
@@ -34,3 +37,11 @@ async def take(deps: Deps, chat_id: int) -> dict | None:
 async def clear(deps: Deps, chat_id: int) -> bool:
     async with deps.db.transaction() as tx:
         return await residents.clear_awaiting(tx, chat_id)
+
+
+async def end(deps: Deps, chat_id: int) -> None:
+    """A command or a button: the question is over (a handler's question to a resident stays)."""
+    async with deps.db.read() as tx:
+        awaiting = await residents.get_awaiting(tx, chat_id)
+    if awaiting is not None and awaiting["what"] not in LASTING:
+        await clear(deps, chat_id)

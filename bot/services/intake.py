@@ -1,5 +1,8 @@
 """A resident reports a problem: a draft to confirm (category, place), then a ticket routed to a grid.
 
+What the resident's further messages do to the draft (its place, more of its problem, a new one) is
+bot/services/conversation.py.
+
 The draft lives in the database, so a report being confirmed survives a restart; submitting
 deletes it in the same transaction that creates the ticket, so a double-tapped 提交 makes one ticket.
 """
@@ -16,8 +19,9 @@ from bot.services.deps import Actor, Deps
 from bot.services.errors import InvalidInput, NotFound, RateLimited, Stale
 from bot.services.views import card, mask_name
 from bot.sla import deadlines, limit_for
+from nlp import intent
 from nlp.classifier import OTHER
-from nlp.locator import locate_point
+from nlp.locator import units_at
 from storage import org, residents, tickets
 
 MAX_TEXT = 4096          # Telegram's own limit: longer cannot arrive by chat, only through other channels
@@ -35,59 +39,83 @@ def clean_text(text: str | None) -> str:
     return text
 
 
-async def _place(tx, deps: Deps, text: str) -> dict:
+async def find_place(tx, deps: Deps, text: str) -> dict:
+    """The place a text names: a unit, or for a road of several communities the communities to pick from."""
     match = deps.locator.locate(text)
     if match is None:
-        return {"unit_id": None, "place": ""}
-    unit = await deps.units.by_code(tx, match.unit_code)
-    return {"unit_id": unit["id"] if unit else None, "place": match.alias}
+        return {"unit_id": None, "place": "", "choices": []}
+    found = {"unit_id": None, "place": match.alias, "choices": [], "span": [match.start, match.end]}
+    if match.unit_code is not None:
+        unit = await deps.units.by_code(tx, match.unit_code)
+        found["unit_id"] = unit["id"] if unit else None
+        return found
+    communities: list[int] = []                 # a road: the communities it runs through
+    for code in match.candidates:
+        unit = await deps.units.by_code(tx, code)
+        while unit is not None and unit["kind"] not in ("community", "street", "district"):
+            unit = await deps.units.unit(tx, unit["parent_id"])
+        if unit is not None and unit["kind"] == "community" and unit["id"] not in communities:
+            communities.append(unit["id"])
+    if len(communities) == 1:
+        found["unit_id"] = communities[0]
+    else:
+        found["choices"] = communities
+    return found
 
 
 async def start(deps: Deps, actor: Actor, text: str | None, photo: str | None = None) -> dict:
     """Classify and locate a new report; store it as the resident's draft and return the draft."""
-    draft = _new_draft(deps, clean_text(text), photo)
+    draft = new_draft(deps, clean_text(text), photo)
     async with deps.db.transaction() as tx:
-        return await _store_new(tx, deps, actor, draft)
+        return await store_new(tx, deps, actor, draft)
 
 
-async def take_text(deps: Deps, actor: Actor, text: str | None) -> dict:
-    """A resident's text: the address their draft is waiting for, or else a new report (one transaction)."""
-    text = clean_text(text)
-    new = _new_draft(deps, text, None)
-    async with deps.db.transaction() as tx:
-        draft = await residents.get_draft(tx, actor.chat_id)
-        if draft is None or "ticket_id" in draft or draft.get("step") != "location":
-            return await _store_new(tx, deps, actor, new)
-        place = await _place(tx, deps, text)
-        if place["unit_id"] is None:
-            raise InvalidInput("address_unknown", key=draft["key"])
-        draft.update(place, address=text, step="confirm")
-        await residents.put_draft(tx, actor.chat_id, draft, deps.now_iso())
-        return await _view(tx, deps, draft)
+def new_draft(deps: Deps, text: str, photo: str | None) -> dict:
+    draft = {"key": secrets.token_hex(3),          # ties the draft's buttons to this draft, not a later one
+             "text": text, "photo": photo, "latitude": None, "longitude": None, "chosen": False,
+             "asked_describe": 0}
+    classify_draft(deps, draft)
+    return draft
 
 
-def _new_draft(deps: Deps, text: str, photo: str | None) -> dict:
-    result = deps.classifier.classify(text)
+def classify_draft(deps: Deps, draft: dict) -> None:
+    """(Re)classify the draft's whole text; a category the resident picked stays."""
+    result = deps.classifier.classify(draft.get("basis") or draft["text"])
+    draft.update(priority=result.priority, urgent_words=list(result.urgent_words))
+    if draft.get("chosen"):
+        return
     # "other" is a fallback, not an answer: the resident confirms it among the best candidates.
     confident = result.confident and result.category != OTHER
-    return {
-        "key": secrets.token_hex(3),          # ties the draft's buttons to this draft, not a later one
-        "text": text, "category": result.category, "confidence": round(result.confidence, 3),
-        "confident": confident, "keywords": list(result.keywords), "priority": result.priority,
-        "urgent_words": list(result.urgent_words),
-        "candidates": [code for code, _ in result.candidates][:3],
-        "photo": photo, "latitude": None, "longitude": None,
-    }
+    draft.update(category=result.category, confidence=round(result.confidence, 3), confident=confident,
+                 keywords=list(result.keywords), candidates=[code for code, _ in result.candidates][:3],
+                 vague=not confident and intent.is_vague(draft["text"], result.keywords))
 
 
-async def _store_new(tx, deps: Deps, actor: Actor, draft: dict) -> dict:
-    draft.update(await _place(tx, deps, draft["text"]))
-    draft["step"] = "category" if not draft["confident"] else ("location" if draft["unit_id"] is None else "confirm")
-    await residents.put_draft(tx, actor.chat_id, draft, deps.now_iso())
-    return await _view(tx, deps, draft)
+def next_step(draft: dict) -> str:
+    """The question the draft needs answered next."""
+    if not draft.get("chosen") and draft.get("vague") and draft.get("asked_describe", 0) < 2:
+        return "describe"
+    if not draft.get("chosen") and not draft.get("confident"):
+        return "category"
+    return "location" if draft.get("unit_id") is None else "confirm"
 
 
-async def _view(tx, deps: Deps, draft: dict) -> dict:
+async def store_new(tx, deps: Deps, actor: Actor, draft: dict) -> dict:
+    draft.update(await find_place(tx, deps, draft["text"]))
+    draft["step"] = next_step(draft)
+    if draft["step"] == "describe":
+        draft["asked_describe"] = 1
+    await put_draft(tx, deps, actor, draft)
+    return await draft_view(tx, deps, draft)
+
+
+async def put_draft(tx, deps: Deps, actor: Actor, draft: dict) -> None:
+    draft["at"] = deps.now_iso()
+    await residents.put_draft(tx, actor.chat_id, draft, draft["at"])
+
+
+_RANK = {"grid": 0, "department": 1, "community": 2, "street": 3, "district": 4}
+async def draft_view(tx, deps: Deps, draft: dict) -> dict:
     """The draft plus names for rendering."""
     codes = list(deps.lexicon.categories)
     unit = await deps.units.unit(tx, draft.get("unit_id"))
@@ -95,7 +123,8 @@ async def _view(tx, deps: Deps, draft: dict) -> dict:
             "candidate_names": [(c, deps.category_name(c)) for c in draft.get("candidates", [])],
             # buttons name a category by its position: learned codes can be long Chinese labels (64-byte limit)
             "candidate_ids": [(codes.index(c), deps.category_name(c)) for c in draft.get("candidates", []) if c in codes],
-            "unit_name": unit["name"] if unit else "", "unit_kind": unit["kind"] if unit else ""}
+            "unit_name": unit["name"] if unit else "", "unit_kind": unit["kind"] if unit else "",
+            "choice_units": [u for u in [await deps.units.unit(tx, i) for i in draft.get("choices") or []] if u]}
 
 
 async def _update(deps: Deps, actor: Actor, change) -> dict:
@@ -104,15 +133,15 @@ async def _update(deps: Deps, actor: Actor, change) -> dict:
         if draft is None or "ticket_id" in draft:
             raise Stale("no_draft")
         await change(tx, draft)            # each change sets the step it leads to
-        await residents.put_draft(tx, actor.chat_id, draft, deps.now_iso())
-        return await _view(tx, deps, draft)
+        await put_draft(tx, deps, actor, draft)
+        return await draft_view(tx, deps, draft)
 
 
 async def current(deps: Deps, actor: Actor) -> dict | None:
     """The draft being confirmed, if any (a submitted one is kept only as a receipt)."""
     async with deps.db.read() as tx:
         draft = await residents.get_draft(tx, actor.chat_id)
-        return await _view(tx, deps, draft) if draft and "ticket_id" not in draft else None
+        return await draft_view(tx, deps, draft) if draft and "ticket_id" not in draft else None
 
 
 async def draft_key(deps: Deps, actor: Actor) -> str | None:
@@ -130,9 +159,8 @@ async def choose_category(deps: Deps, actor: Actor, position: int) -> dict:
     code = codes[position]
 
     async def change(tx, draft):
-        draft["category"] = code
-        draft["confident"] = True
-        draft["step"] = "location" if draft.get("unit_id") is None else "confirm"
+        draft.update(category=code, confident=True, chosen=True, keywords=[])   # her choice, not a guess
+        draft["step"] = next_step(draft)
     return await _update(deps, actor, change)
 
 
@@ -140,6 +168,7 @@ async def ask_category(deps: Deps, actor: Actor) -> dict:
     async def change(tx, draft):
         draft["step"] = "category"
         draft["candidates"] = list(deps.lexicon.categories)
+        draft["picking"] = True            # she asked to change it: no "unsure" any more
     return await _update(deps, actor, change)
 
 
@@ -154,18 +183,24 @@ async def choose_unit(deps: Deps, actor: Actor, unit_id: int) -> dict:
         unit = await deps.units.unit(tx, unit_id)
         if unit is None or unit["kind"] not in ("grid", "community"):
             raise InvalidInput("unit")
-        draft["unit_id"], draft["place"], draft["step"] = unit_id, unit["name"], "confirm"
+        draft.update(unit_id=unit_id, place=unit["name"], choices=[])
+        draft["step"] = next_step(draft)
     return await _update(deps, actor, change)
 
 
 async def give_point(deps: Deps, actor: Actor, latitude: float, longitude: float) -> dict:
     async def change(tx, draft):
         draft["latitude"], draft["longitude"] = latitude, longitude
-        code = locate_point(latitude, longitude, deps.boundaries)
-        unit = await deps.units.by_code(tx, code) if code else None
-        if unit is None:
-            raise InvalidInput("point_outside")
-        draft["unit_id"], draft["place"], draft["step"] = unit["id"], unit["name"], "confirm"
+        unit = None
+        for code in units_at(latitude, longitude, deps.boundaries):       # the smallest unit that holds it
+            found = await deps.units.by_code(tx, code)
+            if found and (unit is None or _RANK[found["kind"]] < _RANK[unit["kind"]]):
+                unit = found
+        if unit is None or unit["kind"] not in ("grid", "community"):
+            # inside the district (or a street) but in no grid: the grid cannot be told, it is not "outside"
+            raise InvalidInput("point_no_grid" if unit is not None else "point_outside", key=draft["key"])
+        draft.update(unit_id=unit["id"], place=unit["name"], choices=[])
+        draft["step"] = next_step(draft)
     return await _update(deps, actor, change)
 
 
@@ -205,6 +240,9 @@ async def submit(deps: Deps, actor: Actor, key: str | None = None) -> dict:
         since = iso(now - timedelta(hours=1))
         if await tickets.count_recent_of_resident(tx, actor.id, since) >= deps.config.tickets_per_hour:
             raise RateLimited("tickets", limit=deps.config.tickets_per_hour)
+        address = draft.get("address") or ""
+        if address and address not in draft["text"]:
+            draft = {**draft, "text": f"{draft['text']}\n（地址：{address}）"}
         ticket = await create_ticket(tx, deps, draft, resident_id=actor.id)
         await residents.put_draft(tx, actor.chat_id, {"key": draft["key"], "ticket_id": ticket["id"]}, iso(now))
         view = await _receipt(tx, deps, ticket)

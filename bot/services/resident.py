@@ -19,13 +19,35 @@ async def my_tickets(deps: Deps, actor: Actor) -> list[dict]:
         return [await card(tx, deps, t, reveal=True) for t in rows]
 
 
+OPEN_STATES = ("pending", "accepted", "resolved")
+
+
+async def open_tickets(deps: Deps, actor: Actor) -> list[dict]:
+    """The resident's tickets still being handled or waiting for a rating, newest first."""
+    return [c for c in await my_tickets(deps, actor) if c["state"] in OPEN_STATES]
+
+
+async def _by_number(tx, deps: Deps, actor: Actor, number: str) -> dict | None:
+    """A full number, or a short one (0003, -0003, 3): the resident's own latest ticket with that count."""
+    if number.startswith("GD"):
+        return await tickets.by_number(tx, number)
+    digits = number.lstrip("-")
+    if not digits.isdigit() or len(digits) > 4:
+        return None
+    suffix = f"-{int(digits):04d}"
+    if actor.kind == "resident":
+        return next((t for t in await tickets.of_resident(tx, actor.id, limit=200) if t["number"].endswith(suffix)), None)
+    day = deps.now().astimezone(deps.calendar.tz).strftime("%Y%m%d")       # staff: today's ticket
+    return await tickets.by_number(tx, f"GD{day}{suffix}")
+
+
 async def status(deps: Deps, actor: Actor, number: str) -> dict:
     """A ticket with its history, for anyone who may see it; others get NotFound (we do not confirm it exists)."""
     number = (number or "").strip().upper()
     if not number:
         raise InvalidInput("number")
     async with deps.db.read() as tx:
-        ticket = await tickets.by_number(tx, number)
+        ticket = await _by_number(tx, deps, actor, number)
         if ticket is None or not await policy.can_see(tx, actor, ticket):
             raise NotFound("ticket")
         reveal = actor.kind == "resident" or actor.id == ticket["handler_id"]
@@ -69,6 +91,15 @@ async def cancel(deps: Deps, actor: Actor, ticket_id: int, reason: str = "") -> 
         view = await card(tx, deps, ticket, reveal=True)
     deps.wake_outbox()
     return view
+
+
+async def may_comment(deps: Deps, actor: Actor, ticket_id: int) -> None:
+    """Only the owner comments, and only on a ticket they have rated."""
+    async with deps.db.read() as tx:
+        ticket = await load(tx, ticket_id)
+    policy.require_owner(actor, ticket)
+    if not ticket["rating"]:
+        raise Stale("state")
 
 
 async def comment(deps: Deps, actor: Actor, ticket_id: int, text: str) -> dict:
