@@ -35,18 +35,31 @@ class Window:
 
 
 class Pacer:
-    """The overall window, one window per chat, and a pause after a 429."""
+    """The overall window, one window per chat, and a pause after a 429.
+
+    A 429 also lowers the overall rate by a tenth (down to half): sends that arrive bunched (jitter,
+    a busy machine) are refused however exactly they were paced here. Each quiet RECOVER seconds
+    give one message a second back, up to the configured rate. 429s within BUNCH seconds of each
+    other count as one."""
+
+    RECOVER = 20.0
+    BUNCH = 2.0
 
     def __init__(self, per_second: int = 30, chat_burst: int = 3, chat_window: float = 3.0,
                  enabled: bool = True) -> None:
         self.enabled = enabled
+        self.per_second = max(1, per_second)
         self.overall = Window(per_second, 1.0)
+        self._lowered_at = 0.0
         self.chat_burst, self.chat_window = chat_burst, chat_window
         self.chats: dict[int, Window] = {}
         self.paused_until = 0.0
 
     def delay(self, chat_id: int, now: float, counted: bool = True) -> float:
         """Seconds until a message to `chat_id` may go; uncounted calls (edits, answers) wait only on a pause."""
+        if self.overall.limit < self.per_second and now - self._lowered_at >= self.RECOVER:
+            self.overall.limit += 1
+            self._lowered_at = now
         wait = max(self.paused_until - now, 0.0)
         if not self.enabled or not counted:
             return wait
@@ -65,4 +78,9 @@ class Pacer:
         chat.take(now)
 
     def pause(self, seconds: float, now: float) -> None:
+        """Telegram said 429: nothing goes for `seconds`, and the overall rate goes down a tenth."""
         self.paused_until = max(self.paused_until, now + seconds)
+        if now - self._lowered_at >= self.BUNCH or self.overall.limit == self.per_second:
+            # several 429s at once are one bunch: lower once for them
+            self.overall.limit = max(self.per_second // 2, self.overall.limit - max(1, self.per_second // 10))
+        self._lowered_at = now

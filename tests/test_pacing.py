@@ -49,3 +49,18 @@ def test_429_pauses_everything_and_disabled_paces_nothing():
     for _ in range(100):
         off.take(1, 0.0)
     assert off.delay(1, 0.0) == 0
+
+
+def test_429_lowers_the_overall_rate_and_quiet_time_restores_it():
+    pacer = Pacer(per_second=30)
+    pacer.pause(1.0, 0.0)
+    pacer.pause(1.0, 0.5)                                 # the same bunch
+    assert pacer.overall.limit == 27
+    for i in range(10):
+        pacer.pause(1.0, 3.0 * (i + 1))
+    assert pacer.overall.limit == 15                      # never below half
+    t = 31.0
+    while pacer.overall.limit < 30:
+        pacer.delay(1, t)
+        t += 1.0
+    assert 15 * Pacer.RECOVER <= t - 30.0 <= 15 * Pacer.RECOVER + 2   # one a second back per quiet stretch
