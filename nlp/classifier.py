@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nlp.features import content_tokens, log_tf, ngrams
 from nlp.lexicon import Lexicon
@@ -50,6 +50,8 @@ class Classifier:
     def __init__(self, lexicon: Lexicon, tokenizer: Tokenizer):
         self.lexicon = lexicon
         self.tokenizer = tokenizer
+        # A layered lexicon (nlp.lexicon.layer_lexicons): each part scores with its own scheme.
+        self._parts = tuple(Classifier(part, tokenizer) for part in lexicon.parts)
         self._codes = tuple(lexicon.categories)
         self._bias = [lexicon.bias.get(code, 0.0) for code in self._codes]
         index: dict[str, list[tuple[int, float]]] = {}
@@ -141,12 +143,25 @@ class Classifier:
                     contributions.append((-weight * value, feat))
         return tuple(feat for _c, feat in sorted(contributions))
 
+    def _classify_layered(self, tokens: list[str], text: str) -> Classification:
+        """The first part's answer when it has evidence, else the next part's (see layer_lexicons)."""
+        for part in self._parts:
+            result = part.classify_tokens(tokens, text)
+            scores = dict(result.candidates)
+            if (result.category != OTHER and result.keywords
+                    and scores.get(result.category, 0.0) >= part.lexicon.min_score):
+                break
+        cat = self.lexicon.categories.get(result.category)
+        return replace(result, category_name=cat.name) if cat else result
+
     def classify(self, text: str) -> Classification:
         """Classify one message."""
         return self.classify_tokens(self.tokenizer.cut(text), text)
 
     def classify_tokens(self, tokens: list[str], text: str = "") -> Classification:
         """Classify an already segmented message; `text` (raw) is searched for urgent words."""
+        if self._parts:
+            return self._classify_layered(tokens, text)
         scores, matched = self.scores(tokens)
         text = text or "".join(tokens)
         order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
