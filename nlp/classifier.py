@@ -103,7 +103,8 @@ class Classifier:
             for i, weight in index[feat]:
                 acc[i] += weight * value
         scale = 1.0 / math.sqrt(square) if self._l2 and square else 1.0
-        sums = [b + a * scale for b, a in zip(self._bias, acc)]
+        # rounded: the sums' order follows set iteration (hash-seeded), and ties must not depend on it
+        sums = [round(b + a * scale, 9) for b, a in zip(self._bias, acc)]
         return sums, [(feat, value * scale) for feat, value in values]
 
     def _joinable(self, kept: list[str]) -> list[str]:

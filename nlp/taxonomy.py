@@ -15,7 +15,9 @@ TOML file (nlp/data/seed_lexicon.toml); which words count, and how much, is lear
   at least `min_df` messages; multinomial logistic regression (scikit-learn, the optional `train`
   extra). A feature's weights are shifted so the smallest over the categories is 0: a word as common
   in one domain as in every other then weighs nothing anywhere. Weights under `min_weight` are
-  dropped, so fragments do not become the "basis" shown to residents.
+  dropped, as are features positive in more than `max_spread` categories, and a category keeps a
+  word only if at least `min_support` of its messages (or a hand keyword) have it: fragments and
+  words of one or two messages do not become the "basis" shown to residents.
 - 其他 ("other") has no keywords: it is the absence of evidence (best score under min_score).
 - Confidence. temperature and min_margin are fitted on a calibration part of the training rows
   (mapped correctness: an answer in the label's set counts as right), so that answers taken without
@@ -111,7 +113,7 @@ def learn_taxonomy(seed: Lexicon, rows: Sequence[LabelledText], label_map: Label
                    rounds: int = 3, c: float = 1.0, min_df: int = 3, min_weight: float = 0.3,
                    max_keywords: int = 400, seed_weight: float = 1.0, calibrate: float = 0.2,
                    target: float = 0.85, max_spread: int = 4, balance: float = 0.5,
-                   generic_words: Sequence[str] = (), anchor: float = 0.3) -> Lexicon:
+                   generic_words: Sequence[str] = (), anchor: float = 0.3, min_support: int = 5) -> Lexicon:
     """A lexicon with the seed's taxonomy and weights learned from the rows (see the module docstring)."""
     import numpy as np
     from scipy.sparse import csr_matrix
@@ -181,9 +183,14 @@ def learn_taxonomy(seed: Lexicon, rows: Sequence[LabelledText], label_map: Label
             # re-drawn targets keep the hand keywords' say, so the largest category cannot swallow the rest
             scores = (full + anchor * np.array([seed_scores[i] for i in indices])).tolist()
             _log(f"round {r}: {len(use)} targets")
-        return model
+        # support[k, j]: messages of target k with feature j (a seed example counts min_support times)
+        counts = np.array([1.0] * len(use) + [float(min_support)] * len(seed_labels))
+        onehot = csr_matrix((counts, (y, np.arange(len(y)))), shape=(len(codes), len(y)))
+        support = (onehot @ (x > 0).astype(float)).toarray()
+        return model, support
 
-    def to_lexicon(model, min_margin=0.0, temperature=1.0):
+    def to_lexicon(fitted, min_margin=0.0, temperature=1.0):
+        model, support = fitted
         coef = np.zeros((len(codes), len(vocab)))
         bias = np.full(len(codes), -50.0)
         coef[model.classes_] = model.coef_
@@ -191,6 +198,7 @@ def learn_taxonomy(seed: Lexicon, rows: Sequence[LabelledText], label_map: Label
         coef -= np.median(coef, axis=0, keepdims=True)
         coef[coef < min_weight] = 0.0
         coef[:, (coef > 0).sum(axis=0) > max_spread] = 0.0   # positive in many categories: generic
+        coef[support < min_support] = 0.0                     # a word of one or two messages: no reason
         cats = []
         for k, code in enumerate(codes):
             row = coef[k]
