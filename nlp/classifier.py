@@ -135,14 +135,16 @@ class Classifier:
         return sums, matched
 
     def _explain(self, matched: list[tuple[str, float]], category: int) -> tuple[str, ...]:
-        """The keywords that raised `category`'s score, largest contribution first."""
+        """The keywords that raised `category`'s score, largest contribution first; a keyword inside
+        another one shown (宅基 and 基地 inside 宅基地, 像头 inside 摄像头) is not repeated."""
         index = self._index
         contributions = []
         for feat, value in matched:
             for i, weight in index[feat]:
                 if i == category and weight * value > 0:
                     contributions.append((-weight * value, feat))
-        return tuple(feat for _c, feat in sorted(contributions))
+        words = [feat for _c, feat in sorted(contributions)]
+        return tuple(w for w in words if not any(w != other and w in other for other in words))
 
     def _classify_layered(self, tokens: list[str], text: str) -> Classification:
         """The first part's answer when it has evidence, else the next part's (see layer_lexicons)."""
