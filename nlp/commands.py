@@ -64,10 +64,11 @@ def run_eval(data_path: str, lexicon_path: str | None = None, label_map: str | N
     return evaluate(classifier, rows)
 
 
-def run_taxonomy(data_paths: list[str], map_path: str, out: str, seed: str | None = None,
-                 all_rows: bool = False) -> dict:
+def run_taxonomy(data_paths: list[str], map_path: str, out: str | None, seed: str | None = None,
+                 all_rows: bool = False, folds: int = 0) -> dict:
     """Learn the default taxonomy's weights (nlp.taxonomy) and write the lexicon to `out`.
-    Unless `all_rows`, the held side of the fixed split and its near-duplicates are left out."""
+    Unless `all_rows`, the held side of the fixed split and its near-duplicates are left out.
+    With `folds`, cross-validate the recipe on those rows instead (nothing written)."""
     from nlp.taxonomy import SEED_PATH, learn_taxonomy
     from nlp.split import twins_of
     from nlp.train import segment
@@ -84,6 +85,8 @@ def run_taxonomy(data_paths: list[str], map_path: str, out: str, seed: str | Non
     seed_path = seed or SEED_PATH
     with open(seed_path, "rb") as fh:
         generic = tomllib.load(fh).get("training", {}).get("generic_words", ())
+    if folds:
+        return _taxonomy_cv(rows, load_lexicon(seed_path), load_map(map_path), tokenizer, generic, folds)
     lexicon = learn_taxonomy(load_lexicon(seed_path), rows, load_map(map_path), tokenizer,
                              generic_words=generic)
     dump_lexicon(lexicon, out)
@@ -94,6 +97,30 @@ def run_taxonomy(data_paths: list[str], map_path: str, out: str, seed: str | Non
     keywords = sum(len(c.keywords) for c in lexicon.categories.values())
     seconds = round(time.perf_counter() - start, 2)
     return {"categories": len(lexicon.categories), "keywords": keywords, "rows": len(rows), "seconds": seconds}
+
+
+def _taxonomy_cv(rows, seed, label_map, tokenizer, generic, folds: int) -> dict:
+    """Mean mapped figures of `folds` folds (each fold's near-duplicates left out of its training),
+    on all held rows of a fold and on its short ones (<= 100 characters)."""
+    from nlp.crossval import folds_of
+    from nlp.split import twins_of
+    from nlp.taxonomy import learn_taxonomy
+    from nlp.train import segment
+
+    tokens = [segment(r, tokenizer) for r in rows]
+    keys = ("accuracy", "confident_share", "confident_accuracy", "other_share")
+    results = {"all": [], "short": []}
+    for f, held in enumerate(folds_of(rows, folds, 13)):
+        leave_out = twins_of(held, tokens) | set(held)
+        lexicon = learn_taxonomy(seed, [r for i, r in enumerate(rows) if i not in leave_out], label_map,
+                                 tokenizer, generic_words=generic)
+        clf = Classifier(lexicon, tokenizer)
+        for part, subset in (("all", held), ("short", [i for i in held if len(rows[i].full_text) <= 100])):
+            report = evaluate_mapped(clf, [rows[i] for i in subset], label_map)
+            results[part].append(report)
+            print(f"[nlp taxonomy] fold {f} {part}: {report.as_json()}", file=sys.stderr, flush=True)
+    return {part: {k: round(sum(getattr(r, k) for r in reps) / len(reps), 4) for k in keys} | {"folds": len(reps)}
+            for part, reps in results.items()}
 
 
 def run_cv(data_paths: list[str], folds: int = 5, seeds: list[int] | None = None, **recipe) -> dict:

@@ -139,3 +139,15 @@ def test_merge_with_the_same_scheme_stays_flat():
     base = make_lexicon([make_category("a", "甲", keywords={"积水": 1.0})])
     over = make_lexicon([make_category("b", "乙", keywords={"垃圾": 1.0})])
     assert not merge_lexicons(base, over).parts
+
+
+def test_taxonomy_cross_validation_reports_both_parts(tmp_path):
+    from nlp.commands import run_taxonomy
+    texts = [("雨后路口积水严重", "城建"), ("下水道堵了积水发臭", "城建"), ("楼下垃圾堆了三天没人清", "城建"),
+             ("垃圾桶满了没人清运", "城建"), ("孩子入学报名学校不收", "教育"), ("学校食堂饭菜太差", "教育"),
+             ("雨水倒灌进车库", "城建"), ("小学招生划片不公", "教育")]
+    data = tmp_path / "coarse.csv"
+    data.write_text("text,label\n" + "".join(f"{t},{label}\n" for t, label in texts), encoding="utf-8")
+    summary = run_taxonomy([str(data)], str(MAP), None, all_rows=True, folds=2)
+    assert summary["all"]["folds"] == summary["short"]["folds"] == 2
+    assert 0.0 <= summary["all"]["accuracy"] <= 1.0 and 0.0 <= summary["short"]["confident_share"] <= 1.0

@@ -26,7 +26,9 @@ def register(sub) -> None:
     tax.add_argument("--data", required=True, help="FILE[,FILE…] with text,label (coarse labels)")
     tax.add_argument("--map", required=True, help="label map (TOML: label -> accepted categories)")
     tax.add_argument("--seed", default=None, help="hand-written seed lexicon (default: nlp/data/seed_lexicon.toml)")
-    tax.add_argument("--out", required=True, help="lexicon file to write (TOML)")
+    tax.add_argument("--out", help="lexicon file to write (TOML); required unless --folds")
+    tax.add_argument("--folds", type=int, default=0,
+                     help="cross-validate the recipe on the training rows instead (N folds; nothing written)")
     tax.add_argument("--all-rows", action="store_true",
                      help="train on every row (default: only the training side of the fixed split, so "
                           "`nlp eval --rows held` measures unseen messages)")
@@ -59,8 +61,10 @@ def run_eval(args) -> int:
 
 def run_taxonomy(args) -> int:
     from nlp.commands import run_taxonomy as taxonomy
+    if not args.out and not args.folds:
+        raise SystemExit("gridbot nlp taxonomy: --out is required (unless --folds)")
     summary = taxonomy([p for p in args.data.split(",") if p], args.map, args.out, seed=args.seed,
-                       all_rows=args.all_rows)
+                       all_rows=args.all_rows, folds=args.folds)
     print(json.dumps(summary, ensure_ascii=False))
     return 0
 
