@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nlp.features import content_tokens, log_tf, ngrams
 from nlp.lexicon import Lexicon
+from nlp.script import simplified
 from nlp.tokenizer import Tokenizer
 from nlp.urgency import urgent_words_in
 
@@ -51,6 +52,8 @@ class Classifier:
     def __init__(self, lexicon: Lexicon, tokenizer: Tokenizer):
         self.lexicon = lexicon
         self.tokenizer = tokenizer
+        # A layered lexicon (nlp.lexicon.layer_lexicons): each part scores with its own scheme.
+        self._parts = tuple(Classifier(part, tokenizer) for part in lexicon.parts)
         self._codes = tuple(lexicon.categories)
         self._bias = [lexicon.bias.get(code, 0.0) for code in self._codes]
         index: dict[str, list[tuple[int, float]]] = {}
@@ -102,7 +105,8 @@ class Classifier:
             for i, weight in index[feat]:
                 acc[i] += weight * value
         scale = 1.0 / math.sqrt(square) if self._l2 and square else 1.0
-        sums = [b + a * scale for b, a in zip(self._bias, acc)]
+        # rounded: the sums' order follows set iteration (hash-seeded), and ties must not depend on it
+        sums = [round(b + a * scale, 9) for b, a in zip(self._bias, acc)]
         return sums, [(feat, value * scale) for feat, value in values]
 
     def _joinable(self, kept: list[str]) -> list[str]:
@@ -133,21 +137,37 @@ class Classifier:
         return sums, matched
 
     def _explain(self, matched: list[tuple[str, float]], category: int) -> tuple[str, ...]:
-        """The keywords that raised `category`'s score, largest contribution first."""
+        """The keywords that raised `category`'s score, largest contribution first; a keyword inside
+        another one shown (宅基 and 基地 inside 宅基地, 像头 inside 摄像头) is not repeated."""
         index = self._index
         contributions = []
         for feat, value in matched:
             for i, weight in index[feat]:
                 if i == category and weight * value > 0:
                     contributions.append((-weight * value, feat))
-        return tuple(feat for _c, feat in sorted(contributions))
+        words = [feat for _c, feat in sorted(contributions)]
+        return tuple(w for w in words if not any(w != other and w in other for other in words))
+
+    def _classify_layered(self, tokens: list[str], text: str) -> Classification:
+        """The first part's answer when it has evidence, else the next part's (see layer_lexicons)."""
+        for part in self._parts:
+            result = part.classify_tokens(tokens, text)
+            scores = dict(result.candidates)
+            if (result.category != OTHER and result.keywords
+                    and scores.get(result.category, 0.0) >= part.lexicon.min_score):
+                break
+        cat = self.lexicon.categories.get(result.category)
+        return replace(result, category_name=cat.name) if cat else result
 
     def classify(self, text: str) -> Classification:
-        """Classify one message."""
+        """Classify one message (traditional characters read as simplified)."""
+        text = simplified(text)
         return self.classify_tokens(self.tokenizer.cut(text), text)
 
     def classify_tokens(self, tokens: list[str], text: str = "") -> Classification:
         """Classify an already segmented message; `text` (raw) is searched for urgent words."""
+        if self._parts:
+            return self._classify_layered(tokens, text)
         scores, matched = self.scores(tokens)
         text = text or "".join(tokens)
         order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)

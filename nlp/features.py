@@ -77,9 +77,10 @@ def extract(tokens: Iterable[str], ngram: int) -> set[str]:
 
 
 def vector(tokens: Iterable[str], ngram: int, tf: str = "binary", l2: bool = False,
-           extra: Iterable[str] = ()) -> dict[str, float]:
-    """Feature -> value for one text (see the module docstring); `extra` features count as well."""
-    feats = ngrams(content_tokens(tokens), ngram)
+           extra: Iterable[str] = (), filtered: bool = False) -> dict[str, float]:
+    """Feature -> value for one text (see the module docstring); `extra` features count as well.
+    `filtered`: the tokens are content tokens already."""
+    feats = ngrams(list(tokens) if filtered else content_tokens(tokens), ngram)
     feats += extra
     if tf == "log":
         vec = {f: log_tf(n) for f, n in Counter(feats).items()}

@@ -60,6 +60,7 @@ class Lexicon:
     min_margin: float
     scheme: Scheme = field(default_factory=Scheme)
     urgent_hedges: tuple[str, ...] = ()     # 怕/担心/万一 … just before an urgent word: fear, not an emergency
+    parts: tuple["Lexicon", ...] = ()      # layered (merge_lexicons with differing schemes): see there
 
 
 def _freeze(mapping: Mapping) -> Mapping:
@@ -125,9 +126,15 @@ def dump_lexicon(lexicon: Lexicon, path) -> None:
 def merge_lexicons(base: Lexicon, override: Lexicon) -> Lexicon:
     """Union of categories; where both have a category, the override's fields and keywords win.
 
-    Keywords of a shared category are merged (override weights replace base ones); urgent words
-    are united; the override's confidence rule and scheme win.
+    With the same scheme and confidence rule, one flat lexicon: keywords of a shared category are
+    merged (override weights replace base ones); urgent words are united. With different schemes
+    (a learned lexicon merged with the default one), each keeps its own scoring: see layer_lexicons,
+    with the base (the learned lexicon) consulted first.
     """
+    same_rule = (base.scheme, base.min_score, base.min_margin) == (override.scheme, override.min_score,
+                                                                  override.min_margin)
+    if not same_rule and not base.parts and not override.parts:
+        return layer_lexicons(base, override)
     cats = dict(base.categories)
     bias = dict(base.bias)
     for code, cat in override.categories.items():
@@ -140,3 +147,24 @@ def merge_lexicons(base: Lexicon, override: Lexicon) -> Lexicon:
     hedges = tuple(dict.fromkeys(base.urgent_hedges + override.urgent_hedges))
     return make_lexicon(cats.values(), urgent, bias, override.min_score, override.min_margin,
                         override.scheme, hedges)
+
+
+def layer_lexicons(first: Lexicon, then: Lexicon) -> Lexicon:
+    """A lexicon whose parts are scored each with its own scheme, bias and confidence rule.
+
+    The Classifier asks `first`; its answer stands whenever it has evidence (a keyword matched, the
+    best score reaches its min_score, and the answer is not 其他); otherwise `then` answers. So a
+    learned lexicon merged with the default taxonomy classifies exactly as it does alone wherever it
+    knows something, and the default taxonomy covers the rest. The categories are the union (where
+    both have a code, `then`'s name, department and limit win, as hand edits in the default do);
+    urgent words are united.
+    """
+    cats = dict(first.categories)
+    for code, cat in then.categories.items():
+        cats[code] = replace(cat, keywords=cats[code].keywords) if code in cats else cat
+    urgent = tuple(dict.fromkeys(first.urgent_words + then.urgent_words))
+    hedges = tuple(dict.fromkeys(first.urgent_hedges + then.urgent_hedges))
+    merged = make_lexicon(cats.values(), urgent, {**then.bias, **first.bias}, first.min_score,
+                          first.min_margin, first.scheme, hedges)
+    return replace(merged, parts=(replace(first, urgent_words=urgent, urgent_hedges=hedges),
+                                  replace(then, urgent_words=urgent, urgent_hedges=hedges)))

@@ -76,3 +76,21 @@ def _binary(examples, k, n_features, c_pos, c_neg, epochs, rng) -> tuple[list[fl
                 b += d
     return w, b
 
+
+
+def svm_binary(x, positive, c: float, balanced: bool, tol: float = 1e-4, max_iter: int = 1000):
+    """One binary problem of train_svm (sparse matrix x, boolean `positive`), solved to convergence by
+    scikit-learn's LinearSVC: LIBLINEAR's dual coordinate descent, squared hinge, a regularised bias
+    (intercept_scaling 1), each side's C balanced alike. Returns (weights as an array, bias)."""
+    import numpy as np
+    from sklearn.svm import LinearSVC
+
+    y = np.where(positive, 1, -1)
+    n_pos = int(positive.sum())
+    class_weight = None
+    if balanced and 0 < n_pos < len(y):
+        class_weight = {1: len(y) / (2 * n_pos), -1: len(y) / (2 * (len(y) - n_pos))}
+    svm = LinearSVC(C=c, loss="squared_hinge", dual=True, class_weight=class_weight, tol=tol,
+                    max_iter=max_iter, random_state=13)
+    svm.fit(x, y)
+    return svm.coef_[0], float(svm.intercept_[0])

@@ -18,6 +18,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from nlp.script import simplified
+
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUMERAL_RUN = re.compile(r"[零〇一二两三四五六七八九十百]+")
 # "<road><number>号<suffix>": the road is everything up to its last 路/街/巷/大道
@@ -55,7 +57,9 @@ def _chinese_number(run: str) -> str:
 
 
 def normalize(text: str) -> tuple[str, list[int]]:
-    """NFKC, Chinese numerals as digits, no spaces; with each output character's index in `text`."""
+    """NFKC, simplified characters, Chinese numerals as digits, no spaces; with each output character's
+    index in `text`."""
+    text = simplified(text)                 # one to one, so the indexes still point into `text`
     out: list[str] = []
     where: list[int] = []
     i = 0

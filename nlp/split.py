@@ -28,9 +28,17 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
 
 def twins_of(held: Sequence[int], token_lists: Sequence[Sequence[str]],
              threshold: float = 0.5) -> set[int]:
-    """Rows (not in `held`) whose cosine to some held-out row is at least `threshold`."""
+    """Rows (not in `held`) whose cosine to some held-out row is at least `threshold`.
+    With scipy (the optional `train` extra), every pair is compared (one sparse product); without it,
+    only rows sharing several rare tokens with a held-out row."""
     held_set = set(held)
     units = [vector(tokens, 1, "log", True) for tokens in token_lists]
+    try:
+        from scipy.sparse import csr_matrix
+    except ImportError:
+        pass
+    else:
+        return _twins_scipy(held, units, threshold, csr_matrix)
     posting: dict[str, list[int]] = defaultdict(list)
     for i in held:
         for tok in units[i]:
@@ -51,6 +59,25 @@ def twins_of(held: Sequence[int], token_lists: Sequence[Sequence[str]],
     return twins
 
 
+def _twins_scipy(held, units, threshold, csr_matrix) -> set[int]:
+    import numpy as np
+
+    ids: dict[str, int] = {}
+    indptr, cols, vals = [0], [], []
+    for unit in units:
+        for tok, v in unit.items():
+            cols.append(ids.setdefault(tok, len(ids)))
+            vals.append(v)
+        indptr.append(len(cols))
+    matrix = csr_matrix((np.asarray(vals), cols, indptr), shape=(len(units), max(len(ids), 1)))
+    if not len(held):
+        return set()
+    cosine = (matrix @ matrix[list(held)].T).tocsr()
+    best = np.asarray(cosine.max(axis=1).todense()).ravel()
+    held_set = set(held)
+    return {i for i in np.flatnonzero(best >= threshold - 1e-9).tolist() if i not in held_set}
+
+
 def holdout_split(token_lists: Sequence[Sequence[str]], candidates: Sequence[int], fraction: float,
                   seed: int = 13, threshold: float = 0.5) -> tuple[list[int], list[int]]:
     """Return (train indices, held-out indices); held-out rows are drawn from `candidates`,
@@ -61,3 +88,15 @@ def holdout_split(token_lists: Sequence[Sequence[str]], candidates: Sequence[int
     held = sorted(pool[: int(len(pool) * fraction)])
     drop = twins_of(held, token_lists, threshold) | set(held)
     return [i for i in range(len(token_lists)) if i not in drop], held
+
+
+HELD_FRACTION = 0.3
+
+
+def held_out(text: str, fraction: float = HELD_FRACTION) -> bool:
+    """A fixed, data-independent split: True for about `fraction` of texts (by a hash of the text),
+    so the same message is always on the same side (the default lexicon is trained on the other side)."""
+    import hashlib
+
+    digest = hashlib.sha1(text.encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") % 10_000 < fraction * 10_000

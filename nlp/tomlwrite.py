@@ -20,6 +20,8 @@ def _float(value: float) -> str:
 
 def lexicon_to_toml(lexicon: Lexicon) -> str:
     """Render a lexicon in the format documented in nlp.lexicon."""
+    if lexicon.parts:
+        raise ValueError("a layered lexicon (merged with differing schemes) has no single TOML form")
     out = ["# GridBot keyword lexicon: edit freely; weights are summed per category.", "", "[lexicon]"]
     out.append("urgent_words = [" + ", ".join(map(_str, lexicon.urgent_words)) + "]")
     if lexicon.urgent_hedges:

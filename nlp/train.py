@@ -58,15 +58,16 @@ def segment(row: LabelledText, tokenizer: Tokenizer) -> list[str]:
     return content_tokens(tokenizer.cut(text))
 
 
-def doc_vector(tokens: list[str], tokenizer: Tokenizer) -> dict[str, float]:
-    """A text's vector as the Classifier computes it for a learned lexicon."""
-    kept = content_tokens(tokens)
-    return vector(kept, NGRAM, "log", True, tokenizer.subwords(kept) if SUBWORDS else ())
+def doc_vector(tokens: list[str], tokenizer: Tokenizer, filtered: bool = False) -> dict[str, float]:
+    """A text's vector as the Classifier computes it for a learned lexicon (`filtered`: the tokens
+    are content tokens already, as segment() returns them)."""
+    kept = tokens if filtered else content_tokens(tokens)
+    return vector(kept, NGRAM, "log", True, tokenizer.subwords(kept) if SUBWORDS else (), filtered=True)
 
 
 def featurize(rows: Sequence[LabelledText], tokenizer: Tokenizer) -> list[dict[str, float]]:
     """Document vectors of the rows, as the Classifier computes them for a learned lexicon."""
-    return [doc_vector(segment(row, tokenizer), tokenizer) for row in rows]
+    return [doc_vector(segment(row, tokenizer), tokenizer, filtered=True) for row in rows]
 
 
 def _log_count_ratios(vectors, labels, indices, ids, n_classes) -> list[list[float]]:
@@ -89,6 +90,64 @@ def _log_count_ratios(vectors, labels, indices, ids, n_classes) -> list[list[flo
 
 
 def _fit(vectors, labels, indices, n_classes, epochs, min_df, c, balanced):
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        return _fit_python(vectors, labels, indices, n_classes, epochs, min_df, c, balanced)
+    return _fit_sklearn(vectors, labels, indices, n_classes, min_df, c, balanced)
+
+
+def _fit_sklearn(vectors, labels, indices, n_classes, min_df, c, balanced):
+    """_fit_python's model with numpy and LIBLINEAR (scikit-learn, the optional `train` extra): the
+    same features, ratios and one-vs-rest problems, each solved to convergence."""
+    import numpy as np
+    from scipy.sparse import diags
+
+    from nlp.linear import LinearModel, svm_binary
+
+    full, names = _design_matrix(vectors)
+    x = full[list(indices)]
+    present = x.copy()
+    present.data[:] = 1.0
+    keep = np.flatnonzero(np.asarray(present.sum(axis=0)).ravel() >= min_df)
+    x, present = x[:, keep], present[:, keep]
+    vocab = [names[j] for j in keep.tolist()]
+    y = np.asarray([labels[i] for i in indices])
+    counts = np.vstack([np.asarray(present[y == k].sum(axis=0)).ravel() for k in range(n_classes)])
+    p = 1.0 + counts
+    q = 1.0 + counts.sum(axis=0, keepdims=True) - counts
+    ratios = np.log(p * q.sum(axis=1, keepdims=True) / (q * p.sum(axis=1, keepdims=True)))
+    weights, bias = [], []
+    for k in range(n_classes):
+        w, b = svm_binary(x @ diags(ratios[k]), y == k, c, balanced)
+        weights.append((w * ratios[k]).tolist())          # fold the ratios into the keyword weights
+        bias.append(b)
+    return LinearModel(weights, bias), vocab
+
+
+_DESIGN: list = []       # (vectors, matrix, feature names) of the last call: calibration and final fit share it
+
+
+def _design_matrix(vectors):
+    """All vectors as one sparse matrix over every feature (built once per training)."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    if _DESIGN and _DESIGN[0] is vectors and _DESIGN[3] == len(vectors):
+        return _DESIGN[1], _DESIGN[2]
+    ids: dict[str, int] = {}
+    indptr, cols, vals = [0], [], []
+    for vec in vectors:
+        cols.extend(ids.setdefault(f, len(ids)) for f in vec)
+        vals.extend(vec.values())
+        indptr.append(len(cols))
+    matrix = csr_matrix((np.asarray(vals), cols, indptr), shape=(len(vectors), max(len(ids), 1)))
+    matrix.sort_indices()
+    _DESIGN[:] = [vectors, matrix, list(ids), len(vectors)]
+    return matrix, _DESIGN[2]
+
+
+def _fit_python(vectors, labels, indices, n_classes, epochs, min_df, c, balanced):
     df = Counter(f for i in indices for f in vectors[i])
     vocab = [f for f, n in df.items() if n >= min_df]
     ids = {f: j for j, f in enumerate(vocab)}
@@ -170,7 +229,7 @@ def train_lexicon(rows: Sequence[LabelledText], tokenizer: Tokenizer, max_keywor
     labels = [index[r.label] for r in rows]
     _log(f"{len(rows)} rows, {len(codes)} categories; segmenting")
     tokens = [segment(row, tokenizer) for row in rows]
-    vectors = [doc_vector(t, tokenizer) for t in tokens]
+    vectors = [doc_vector(t, tokenizer, filtered=True) for t in tokens]
     twin = {}                       # pre-segmented rows count twice: as given and re-segmented
     for i, row in enumerate(rows):
         if row.tokenized:
@@ -199,5 +258,6 @@ def train_lexicon(rows: Sequence[LabelledText], tokenizer: Tokenizer, max_keywor
              f"min_margin {min_margin} (confident: {sum(x >= min_margin for x in confs)}/{len(confs)})")
     kept, bias = _sparse_fit(vectors, labels, range(len(vectors)), len(codes), epochs, min_df, c,
                              balanced, max_keywords)
+    _DESIGN.clear()
     _log(f"final model: {len(kept)} keywords in all")
     return _to_lexicon(kept, bias, codes, min_margin, temperature)

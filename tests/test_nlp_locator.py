@@ -105,3 +105,9 @@ def test_numerals_read_in_either_script():
 def test_match_span_is_in_the_text_as_written():
     match = demo_locator().locate("我家在人民东路六十二号院2号楼")
     assert "我家在人民东路六十二号院2号楼"[match.start:match.end] == "人民东路六十二号院"
+
+
+def test_traditional_characters_are_read_as_simplified():
+    from nlp.script import simplified
+    assert simplified("我家樓下的路燈壞了，人民東路62號院") == "我家楼下的路灯坏了，人民东路62号院"
+    assert simplified("abc") == "abc"

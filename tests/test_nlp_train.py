@@ -96,3 +96,26 @@ def test_cross_validation_holds_twins_out():
         assert fold["train"] == sum(1 for r in rows if r.text not in held_texts)
         assert fold["held"] == len(held)
     assert 0.0 <= summary["macro_f1"] <= 1.0
+
+
+def test_pure_python_solver_without_scikit_learn(monkeypatch):
+    """Without the optional `train` extra, training falls back to nlp.linear's own solver and the
+    twins search to its candidate pruning; both paths learn the same small problem."""
+    import sys
+
+    from nlp.dataset import LabelledText
+    from nlp.split import twins_of
+    rows = [LabelledText(t, label) for t, label in [
+        ("下水道堵了污水冒出来", "排水"), ("一下雨就积水", "排水"), ("污水井冒水", "排水"),
+        ("拖欠工资三个月", "劳动"), ("老板不发工资", "劳动"), ("讨薪无门工资没发", "劳动")]] * 5
+    tokens = [t.split() for t in ("积水 严重 小区", "积水 严重 小区 门口", "工资 拖欠")]
+    with_scipy = twins_of([0], tokens)
+    fast = train_lexicon(rows, Tokenizer(), max_keywords=100, holdout=0)
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "scipy.sparse", None)
+    assert twins_of([0], tokens) == with_scipy == {1}
+    slow = train_lexicon(rows, Tokenizer(), max_keywords=100, holdout=0)
+    for lexicon in (fast, slow):
+        clf = Classifier(lexicon, Tokenizer())
+        assert clf.classify("工资被拖欠").category == "劳动"
+        assert clf.classify("下雨积水").category == "排水"

@@ -21,6 +21,16 @@ from storage import kv, residents
 FOLLOW_UP = timedelta(minutes=30)     # a text this soon after the draft was touched is likely about it
 DRAFT_TTL = timedelta(days=3)         # an unsubmitted draft is kept (and offered back) this long
 MAX_PARKED = 5
+# The learned taxonomy is "confident" on almost any word it knows (火星基地 → 土地纠纷 on 基地, 0.12);
+# a text is taken for a problem of its own only when the classifier is clearly sure.
+PROBLEM_CONFIDENCE = 0.3
+
+
+def _is_problem(deps: Deps, text: str) -> tuple[bool, str]:
+    """Whether `text` clearly describes a problem, and which category."""
+    result = deps.classifier.classify(text)
+    sure = result.confident and result.category != OTHER and result.confidence >= PROBLEM_CONFIDENCE
+    return sure, result.category
 
 
 def _fresh(deps: Deps, draft: dict | None, within: timedelta = DRAFT_TTL) -> bool:
@@ -41,7 +51,7 @@ async def take_text(deps: Deps, actor: Actor, text: str | None, photo: str | Non
         asked_place = draft.get("step") == "location"
         place = await find_place(tx, deps, text)
         if draft.get("step") == "location" and not place.get("span") and not draft.get("pending_text") \
-                and not deps.classifier.classify(text).confident:
+                and not _is_problem(deps, text)[0]:
             raise InvalidInput("address_unknown", key=draft["key"])      # an address we do not know
         if place.get("span") and not intent.place_leftover(text, *place["span"]):
             _set_place(draft, place, text)
@@ -73,8 +83,8 @@ def _belongs(deps: Deps, draft: dict, text: str, place: dict) -> bool:
         return True                           # the bot asked what happened: this is the answer
     if place["unit_id"] and draft.get("unit_id") and place["unit_id"] != draft["unit_id"]:
         return False                          # somewhere else: likely another problem
-    result = deps.classifier.classify(text)
-    return not (result.confident and result.category not in (OTHER, draft.get("category")))
+    sure, category = _is_problem(deps, text)
+    return not (sure and category != draft.get("category"))
 
 
 def _add(deps: Deps, draft: dict, text: str, place: dict) -> None:
