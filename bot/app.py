@@ -137,7 +137,8 @@ async def stop(application: Application) -> None:
         log.warning("%d sends cut off at stop; they stay in the outbox for the next start", cut)
     for task in tasks:
         task.cancel()
-    await asyncio.wait(tasks, timeout=1.0) if tasks else None
+    if tasks:
+        await asyncio.wait(tasks, timeout=1.0)
     try:
         await asyncio.wait_for(application.shutdown(), min(left(), 2.0))
     except (asyncio.TimeoutError, RuntimeError) as exc:

@@ -30,7 +30,8 @@ EDIT_KINDS = {"offer_taken", EDIT}
 ANSWER_WINDOW = 15.0            # seconds Telegram takes an answer to a button press for
 
 
-def _seconds(value) -> float:
+def seconds(value) -> float:
+    """A duration PTB gives as int seconds or (opted in, or PTB 23) a timedelta."""
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -41,7 +42,7 @@ class OutboxSender:
         config = deps.config
         self.deps = deps
         self.bot = bot
-        self.pacer = Pacer(config.pace_per_second, config.pace_chat_burst, _seconds(config.pace_chat_window),
+        self.pacer = Pacer(config.pace_per_second, config.pace_chat_burst, seconds(config.pace_chat_window),
                            enabled=config.rate_limiter)
         self.concurrency = max(1, config.send_concurrency)
         self._wake = asyncio.Event()
@@ -55,7 +56,6 @@ class OutboxSender:
         self._sent: list[tuple[int, int | None]] = []      # (row, message id) sent, not yet recorded
         # Rows whose outcome is known here but maybe not to a read of the heads already under way.
         self._settled: set[int] = set()
-        self.sent = 0
 
     def wake(self) -> None:
         self._wake.set()
@@ -136,7 +136,7 @@ class OutboxSender:
         try:
             message = await self._call(row)
         except RetryAfter as exc:
-            wait = _seconds(exc.retry_after)
+            wait = seconds(exc.retry_after)
             self.pacer.pause(wait, time.monotonic())
             await outbox.retry(self.deps, row, timedelta(seconds=wait), f"429 retry after {wait}s")
         except Forbidden as exc:
@@ -157,7 +157,6 @@ class OutboxSender:
     async def _delivered(self, row: dict, message_id: int | None) -> None:
         # Recorded in batches by the dispatch loop, which records before it reads the next heads.
         self._sent.append((row["id"], message_id))
-        self.sent += 1
         if self._failing:
             await self.network_back()
 
@@ -234,7 +233,7 @@ class OutboxSender:
                     await self.bot.answer_callback_query(query_id, text, show_alert=show_alert)
                 return
             except RetryAfter as exc:
-                wait = _seconds(exc.retry_after)
+                wait = seconds(exc.retry_after)
             except (TimedOut, NetworkError) as exc:
                 wait = min(0.5 * 2 ** attempt, 4.0)
                 log.info("answer to button press %s failed (%s), retrying", query_id, exc)

@@ -18,6 +18,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.services import inbox
 from bot.services.deps import Deps
+from handlers.delivery import seconds
 from handlers.processor import ChatOrderedProcessor
 
 log = logging.getLogger("gridbot.polling")
@@ -47,8 +48,7 @@ class Poller:
             try:
                 raw = await self._get_updates(offset)
             except RetryAfter as exc:
-                wait = exc.retry_after
-                await asyncio.sleep(wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait))
+                await asyncio.sleep(seconds(exc.retry_after))
                 continue
             except InvalidToken:
                 log.critical("Telegram refused the bot token; polling stopped")
@@ -92,7 +92,7 @@ class Poller:
         self.running = False
 
     async def _feed(self, received: inbox.Received, update: Update | None = None) -> None:
-        while self.application.update_queue.qsize() + self.processor.busy > MAX_QUEUED and self.running:
+        while self.application.update_queue.qsize() + self.processor.current_concurrent_updates > MAX_QUEUED and self.running:
             await asyncio.sleep(0.01)
         if update is None:
             update = Update.de_json(received.data, self.application.bot)

@@ -34,10 +34,6 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     async def shutdown(self) -> None:
         pass
 
-    @property
-    def busy(self) -> int:
-        return self.current_concurrent_updates
-
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_of(update)
         if key is None:

@@ -14,7 +14,6 @@ RETURNING id
 PENDING = "SELECT id, update_id, payload, received_at FROM inbox WHERE state = 'pending' ORDER BY id"
 MARK_DONE = "UPDATE inbox SET state = 'done', done_at = :now WHERE id = :id"
 PRUNE = "DELETE FROM inbox WHERE state = 'done' AND done_at < :before"
-COUNT_PENDING = "SELECT count(*) FROM inbox WHERE state = 'pending'"
 
 
 async def store(tx: Tx, update_id: int, digest: str, chat_id: int | None, payload: str, now: str) -> int | None:
@@ -38,7 +37,3 @@ async def mark_done(tx: Tx, inbox_id: int, now: str) -> None:
 
 async def prune(tx: Tx, before: str) -> int:
     return (await tx.execute(PRUNE, {"before": before})).rowcount
-
-
-async def pending_count(tx: Tx) -> int:
-    return await tx.scalar(COUNT_PENDING)

@@ -53,10 +53,6 @@ async def due_heads(tx: Tx, now: str, limit: int = 50) -> list[dict]:
     return rows
 
 
-async def mark_sent(tx: Tx, outbox_id: int, now: str, message_id: int | None) -> None:
-    await tx.execute(MARK_SENT, {"id": outbox_id, "now": now, "message_id": message_id})
-
-
 async def mark_sent_many(tx: Tx, rows: list[tuple[int, int | None]], now: str) -> None:
     await tx.executemany(MARK_SENT, [{"id": i, "now": now, "message_id": m} for i, m in rows])
 

@@ -49,15 +49,19 @@ async def resident_reports(control: SandboxControl, user_id: int, text: str) -> 
     await user.wait_for("已受理", timeout=60)
 
 
-async def test_sigkill_mid_burst_loses_nothing(tmp_path):
+async def prepared(tmp_path: Path) -> tuple[Path, FakeBotApi, SandboxControl, Path]:
+    """A database with the demo district and staff accounts, as `make run` has them, and a started sandbox."""
     db = tmp_path / "gridbot.db"
-    deps = await build_deps(Config(db_path=str(db)))        # demo district and staff accounts, as `make run` has them
+    deps = await build_deps(Config(db_path=str(db)))
     await bind_demo_accounts(deps)
     await deps.db.close()
     api = FakeBotApi(users=DEMO_USERS, callback_ttl=120)
     await api.start()
-    control = SandboxControl(api.base_url)
-    log = tmp_path / "bot.log"
+    return db, api, SandboxControl(api.base_url), tmp_path / "bot.log"
+
+
+async def test_sigkill_mid_burst_loses_nothing(tmp_path):
+    db, api, control, log = await prepared(tmp_path)
     bot = start_bot(api, db, log)
     try:
         for uid in range(60001, 60001 + RESIDENTS):
@@ -112,14 +116,7 @@ async def test_sigkill_mid_burst_loses_nothing(tmp_path):
 
 async def test_sigterm_during_hanging_outage_exits_and_loses_nothing(tmp_path):
     """Sends hang; SIGTERM must end the process within 15 s, and what it owed goes after the next start."""
-    db = tmp_path / "gridbot.db"
-    deps = await build_deps(Config(db_path=str(db)))
-    await bind_demo_accounts(deps)
-    await deps.db.close()
-    api = FakeBotApi(users=DEMO_USERS, callback_ttl=120)
-    await api.start()
-    control = SandboxControl(api.base_url)
-    log = tmp_path / "bot.log"
+    db, api, control, log = await prepared(tmp_path)
     bot = start_bot(api, db, log)
     try:
         residents = list(range(62001, 62006))
