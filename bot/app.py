@@ -17,6 +17,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.deadline_policy import DeadlinePolicy
 from bot.org_import import import_org
 from bot.services import inbox
 from bot.services.deps import Deps
@@ -55,8 +56,9 @@ async def build_deps(config: Config, clock: Clock | None = None, db: Database | 
         from bot.demo import demo_org_path
         await import_org(db, config.org_path or demo_org_path(), clock=clock, config=config)
     lexicon = build_lexicon(config)
-    deps = Deps(db=db, clock=clock, config=config, lexicon=lexicon, classifier=None,
-                calendar=WorkCalendar.from_config(config))
+    calendar = WorkCalendar.from_config(config)
+    deps = Deps(db=db, clock=clock, config=config, lexicon=lexicon, classifier=None, calendar=calendar,
+                deadlines=DeadlinePolicy(config, lexicon, calendar))
     await refresh_places(deps)
     render.set_timezone(config.timezone)
     return deps

@@ -7,6 +7,7 @@ from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
+from bot.actions import parse
 from bot.services import accounts
 from bot.services.deps import Actor, Deps
 from bot.services.errors import ServiceError
@@ -35,9 +36,10 @@ async def identify(update: Update, context: GridContext) -> None:
     context.actor = await accounts.identify(context.deps, chat.id, user.full_name or "", user.username or "")
 
 
-async def reply(update: Update, text: str, markup=None) -> None:
-    """Queue a message to the update's chat (sent by the outbox once the update is done)."""
-    replies.say(update.effective_chat.id, render.fit(text), markup)
+async def reply(update: Update, text: str, markup=None, card: dict | None = None) -> None:
+    """Queue a message to the update's chat (sent by the outbox once the update is done); `card` makes
+    it a live card of a ticket."""
+    replies.say(update.effective_chat.id, render.fit(text), markup, card)
 
 
 async def answer(update: Update, text: str | None = None, show_alert: bool = False) -> None:
@@ -78,11 +80,11 @@ async def set_commands(context: GridContext, actor: Actor) -> None:
 
 
 def ticket_arg(data: str) -> tuple[str, int, str]:
-    """Parse "t:<action>:<id>[:<arg>]"; ValueError on anything else (forged data)."""
-    parts = data.split(":")
-    if len(parts) not in (3, 4) or parts[0] != "t":
+    """Parse "t:<action>:<id>[:<arg>]" (bot/actions.parse); ValueError on anything else (forged data)."""
+    parsed = parse(data)
+    if parsed is None:
         raise ValueError(data)
-    return parts[1], int(parts[2]), parts[3] if len(parts) == 4 else ""
+    return parsed
 
 
 async def on_error(update: object, context: GridContext) -> None:

@@ -26,7 +26,7 @@ from handlers import render
 from handlers.replies import EDIT, SAY, markup_of
 
 log = logging.getLogger("gridbot.outbox")
-EDIT_KINDS = {"offer_taken", EDIT}
+EDIT_KINDS = {"offer_taken", "card", EDIT}
 ANSWER_WINDOW = 15.0            # seconds Telegram takes an answer to a button press for
 
 
@@ -53,7 +53,7 @@ class OutboxSender:
         # (a send that waits for a connection reaches Telegram late, bunched with later ones: a 429).
         self._answer_slots = asyncio.Semaphore(self.concurrency)
         self._failing = False                              # the last call failed on the network
-        self._sent: list[tuple[int, int | None]] = []      # (row, message id) sent, not yet recorded
+        self._sent: list[tuple[dict, int | None]] = []     # (row, message id) sent, not yet recorded
         # Rows whose outcome is known here but maybe not to a read of the heads already under way.
         self._settled: set[int] = set()
 
@@ -156,7 +156,7 @@ class OutboxSender:
 
     async def _delivered(self, row: dict, message_id: int | None) -> None:
         # Recorded in batches by the dispatch loop, which records before it reads the next heads.
-        self._sent.append((row["id"], message_id))
+        self._sent.append((row, message_id))
         if self._failing:
             await self.network_back()
 

@@ -143,6 +143,16 @@ ERRORS = {
     "not_paused": "这张工单没有在等待居民回复。",
     "photo_caption": "请在照片的说明（caption）里写上办理结果或隐患情况，再发送一次。",
     "staff_text": "请使用按钮或命令操作工单。发送 /help 查看可用命令。",
+    "taken": "这张工单已由 {by} 签收。",
+    "moved": "这张工单已转派至 {unit}。",
+    "now_resolved": "这张工单已办结。",
+    "now_closed": "这张工单已归档。",
+    "now_cancelled": "这张工单已被居民撤销。",
+    "now_merged": "这张工单已合并至 {into}。",
+    "no_level_above": "已是最高一级，无法再上报或退回。",
+    "extension_pending": "已有延期申请在等待审批。",
+    "target_outside_jurisdiction": "不能派往这个单位，请从按钮中选择。",
+    "button": "这个按钮已失效。请用 /status 工单号 查看最新情况。",
 }
 
 
@@ -340,7 +350,9 @@ def ticket_detail(c: dict, names: dict[int, str] | None = None) -> str:
         for event in c["history"]:
             who = ROLE_NAMES.get(event["actor_role"], "系统")
             note = f"：{esc(short(event['note'], 200))}" if event["note"] else ""
-            lines.append(f"{when(event['at'])} {ACTION_NAMES.get(event['action'], event['action'])}（{who}）{note}")
+            target = f"至 {esc(event['target'])}" if event.get("target") else ""
+            lines.append(f"{when(event['at'])} {ACTION_NAMES.get(event['action'], event['action'])}{target}"
+                         f"（{who}）{note}")
     return fit("\n".join(lines))
 
 
@@ -378,12 +390,48 @@ def queue_keyboard(ticket_id: int) -> Keyboard:
 
 MAX_BUTTONS = 100        # Telegram's limit for one inline keyboard
 
+# Labels of the action table's codes (bot/actions.py); rows of the keyboard, in order.
+ACTION_LABELS = {"acc": "签收", "note": "进展", "res": "办结", "esc": "上报", "ext": "延期", "ret": "退回",
+                 "ask": "询问居民（暂停计时）", "resume": "不等回复，继续计时", "disp": "派单/交办",
+                 "extok": "批准延期", "extno": "驳回", "cmt": "补充评价", "cxl": "撤销这张工单"}
+KEYBOARD_ROWS = (("acc", "note", "res"), ("esc", "ext", "ret"), ("ask", "resume"), ("disp",), ("extok", "extno"),
+                 ("rate",), ("cmt",), ("cxl",))
+
+
+def ticket_keyboard(ticket_id: int, codes) -> Keyboard | None:
+    """Exactly the buttons the action table gives this viewer now; None when there are none."""
+    codes = set(codes or ())
+    rows = []
+    for row in KEYBOARD_ROWS:
+        if row == ("rate",):
+            if "rate" in codes:
+                rows.extend(rating_keyboard(ticket_id).inline_keyboard)
+            continue
+        buttons = [Button(ACTION_LABELS[c], callback_data=f"t:{c}:{ticket_id}") for c in row if c in codes]
+        if buttons:
+            rows.append(buttons)
+    return Keyboard(rows) if rows else None
+
+
+def dispatch_picker(c: dict, units: list[dict]) -> str:
+    """The ticket in front of the supervisor while choosing where it goes."""
+    lines = [ticket_for_staff(c, "派单/交办"), f"\n当前：{esc(c['unit_name'])}"]
+    if c.get("last_reason"):
+        lines.append(f"退回/上报原因：{esc(short(c['last_reason'], 300))}")
+    suggested = [u["name"] for u in units if u.get("suggested")]
+    if suggested:
+        lines.append("建议：" + esc("、".join(suggested)) + "（⭐ 标出，排在最前）")
+    lines.append("\n请选择派往的网格或交办部门：")
+    return fit("\n".join(lines))
+
 
 def dispatch_keyboard(ticket_id: int, units: list[dict]) -> Keyboard:
-    """Two per row; the whole district (30 grids, 19 departments) fits within Telegram's 100 buttons."""
-    buttons = [Button(("🏢 " if u["kind"] == "department" else "") + u["name"],
-                      callback_data=f"t:to:{ticket_id}:{u['id']}") for u in units[:MAX_BUTTONS]]
-    return Keyboard([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+    """Two per row, the suggested first, and 返回; the district (30 grids, 19 departments) fits in 100 buttons."""
+    buttons = [Button(("⭐ " if u.get("suggested") else "") + ("🏢 " if u["kind"] == "department" else "") + u["name"],
+                      callback_data=f"t:to:{ticket_id}:{u['id']}") for u in units[:MAX_BUTTONS - 1]]
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([Button("返回", callback_data=f"t:back:{ticket_id}")])
+    return Keyboard(rows)
 
 
 def extension_keyboard(ticket_id: int) -> Keyboard:
@@ -401,21 +449,41 @@ def resident_cancel_keyboard(ticket_id: int) -> Keyboard:
     return Keyboard([[Button("撤销这张工单", callback_data=f"t:cxl:{ticket_id}")]])
 
 
-def status_keyboard(c: dict, actor) -> Keyboard | None:
-    """The buttons a ticket's detail offers this viewer (each action is re-checked when pressed)."""
+def status_keyboard(c: dict, actor=None) -> Keyboard | None:
+    """The buttons a ticket's detail offers its viewer: what the action table gave (`c["buttons"]`)."""
+    return ticket_keyboard(c["id"], c.get("buttons"))
+
+
+def card_header(c: dict, viewer: str = "staff") -> str:
+    """What a live card says the ticket is now."""
     state = c["state"]
-    if actor.kind == "resident":
-        if state in ("pending", "accepted"):
-            return resident_cancel_keyboard(c["id"])
-        return rating_keyboard(c["id"]) if state == "resolved" else None
-    if actor.role in ("supervisor", "admin") and state == "pending":
-        return queue_keyboard(c["id"])
-    if actor.role in ("worker", "handler"):
-        if state == "accepted" and c.get("handler_id") == actor.id:
-            return work_keyboard(c["id"])
-        if state == "pending":
-            return offer_keyboard(c["id"])
-    return None
+    if state == "pending":
+        return "待派单" if c.get("unit_kind") in ("community", "street", "district") else "待签收"
+    if state == "accepted":
+        return "办理中" + ("（等待居民回复）" if c.get("paused") else "")
+    return STATE_NAMES.get(state, state)
+
+
+def live_card(p: dict) -> str:
+    """A card edited to the ticket's state now (bot/services/cards.py)."""
+    c = p["ticket"]
+    if p.get("viewer") == "resident":
+        lines = [f"工单 <code>{esc(c['number'])}</code>：<b>{card_header(c, 'resident')}</b>",
+                 f"{esc(short(' '.join(c['text'].split()), 120))}"]
+    else:
+        kind_head = {"whistle": "🔔 吹哨", "extension_request": "延期申请", "urgent_alert": "紧急工单"}.get(
+            p.get("card_kind"), "")
+        head = card_header(c) + (f" · {kind_head}" if kind_head else "")
+        lines = [ticket_for_staff(c, head)]
+    who = esc(c["unit_name"]) + (f" · {esc(c['handler_name'])}" if c.get("handler_name") else "")
+    lines.append(f"\n当前办理：{who}")
+    if c.get("extension_due") and c["state"] == "accepted":
+        lines.append(f"延期申请：至 {when(c['extension_due'])}（{esc(c.get('extension_reason'))}）待审批")
+    if c.get("result"):
+        lines.append(f"办理结果：{esc(short(c['result'], 300))}")
+    if c.get("rating"):
+        lines.append(f"评价：{RATING_NAMES.get(c['rating'], c['rating'])}")
+    return fit("\n".join(lines))
 
 
 def tasks_list(cards: list[dict]) -> str:
@@ -432,7 +500,8 @@ def queue_list(queue: dict) -> str:
     return f"待派单 {len(queue['waiting'])} 件，延期申请 {len(queue['extensions'])} 件："
 
 
-THANKS = {"reply": "已把您的回复转给办理人员，谢谢！", "comment": "已收到您的留言，谢谢！"}
+THANKS = {"reply": "已把您的回复转给办理人员，谢谢！", "comment": "已收到您的留言，谢谢！",
+          "why": "已把您不满意的原因转告办理人员和督办，谢谢！"}
 
 PROMPTS = {
     "ret": "请输入退回原因（例如：不属于本网格）：",
@@ -463,8 +532,19 @@ DONE = {
     "cxl": "已撤销工单 {number}。",
     "ask": "已向居民询问 {number}，办结计时已暂停，居民回复后自动恢复。",
     "resume": "已恢复计时，{number} 新的办结时限已顺延。",
-    "whistle": "🔔 已吹哨：工单 {number} 已立即通知社区、街道及相关部门。",
+    "whistle": "🔔 已吹哨：工单 {number} 由您直接办理，已立即通知社区、街道及相关部门。",
+    "why": "已把您不满意的原因转告办理人员和督办，谢谢！",
 }
+DONE["to"] = "已派往 {unit_name}：工单 {number}。"
+DONE["reopen"] = "已为您重新交办，工单号 {number}，将再次办理。\n请告诉我们哪里不满意（直接回复文字）："
+
+
+TOASTS = {"acc": "签收成功", "extok": "已批准延期", "extno": "已驳回延期", "cxl": "已撤销", "rate": "感谢您的评价！",
+          "resume": "已恢复计时"}
+
+
+def toast(code: str, card: dict) -> str | None:
+    return TOASTS.get(code)
 
 
 def done(key: str, card: dict) -> str:
@@ -474,11 +554,13 @@ def done(key: str, card: dict) -> str:
 # ---- outbox messages -------------------------------------------------------------------------
 
 RESIDENT_EVENTS = {
-    "accepted": "您的工单 {number} 已由网格员 {handler_name} 签收，正在办理。",
+    "accepted": "您的工单 {number} 已由{handler_role_name} {handler_name} 签收，正在办理。",
+    "returned": "工单 {number} 已退回 {level} 重新派单，派出后会告诉您新的承办单位。",
+    "dispatched": "工单 {number} 已派往 {unit} 办理。",
     "note": "工单 {number} 有新进展：{note}",
     "escalated": "工单 {number} 已上报至 {level} 协调处理。",
     "to_department": "工单 {number} 已交由 {department} 办理。",
-    "extended": "工单 {number} 的办结时限已延长至 {resolve_due}。",
+    "extended": "工单 {number} 的办结时限已延长至 {resolve_due}。原因：{reason}",
     "resolved": "工单 {number} 已办结。\n办理结果：{result}\n\n请您评价：",
     "reopened": "工单 {number} 已重新交办，新的办结时限 {resolve_due}。",
     "merged": "您的工单 {number} 与已有工单 {into} 是同一问题，已合并办理，进展会继续通知您。",
@@ -494,9 +576,22 @@ def outbox_message(kind: str, payload: dict) -> tuple[str, Keyboard | None]:
         values = {k: esc(v) for k, v in {**c, **payload}.items() if isinstance(v, (str, int))}
         values["resolve_due"] = when(c.get("resolve_due"))
         values["handler_name"] = esc(c.get("handler_name") or "")
+        values["handler_role_name"] = ROLE_NAMES.get(c.get("handler_role") or "worker", "网格员")
         text = RESIDENT_EVENTS.get(payload["event"], "工单 {number} 状态已更新。").format_map(_Missing(values))
         markup = rating_keyboard(c["id"]) if payload["event"] == "resolved" else None
+        if "buttons" in payload and payload["event"] == "resolved":
+            markup = ticket_keyboard(c["id"], payload["buttons"])
         return fit(text), markup
+    if kind == "card":
+        return live_card(payload), ticket_keyboard(c["id"], payload.get("buttons"))
+    text, markup = _ticket_message(kind, payload)
+    if "buttons" in payload:
+        markup = ticket_keyboard(c["id"], payload["buttons"])
+    return text, markup
+
+
+def _ticket_message(kind: str, payload: dict) -> tuple[str, Keyboard | None]:
+    c = payload.get("ticket") or {}
     if kind == "new_ticket":
         return ticket_for_staff(c, "新工单"), offer_keyboard(c["id"])
     if kind == "queue_item":
@@ -510,8 +605,9 @@ def outbox_message(kind: str, payload: dict) -> tuple[str, Keyboard | None]:
     if kind == "whistle":
         return ticket_for_staff(c, "🔔 吹哨：网格员发现隐患"), None
     if kind == "extension_request":
+        asked = f"\n申请人：{esc(payload['asked_by'])}" if payload.get("asked_by") else ""
         return fit(ticket_for_staff(c, "延期申请")
-                   + f"\n\n申请延至：{when(c.get('extension_due'))}\n原因：{esc(c.get('extension_reason'))}"), \
+                   + f"\n\n申请延至：{when(c.get('extension_due'))}\n原因：{esc(c.get('extension_reason'))}{asked}"), \
             extension_keyboard(c["id"])
     if kind == "extension_decided":
         verdict = "已批准" if payload.get("approved") else "未批准"
@@ -521,7 +617,11 @@ def outbox_message(kind: str, payload: dict) -> tuple[str, Keyboard | None]:
         return fit(f"居民对工单 <code>{esc(c['number'])}</code> 的办理结果不满意，已重新交办给您。"
                    f"新的办结时限：{when(c['resolve_due'])}{extra}"), work_keyboard(c["id"])
     if kind == "rated":
-        return f"工单 <code>{esc(c['number'])}</code> 居民评价：{RATING_NAMES.get(payload.get('rating'), '')}，已归档。", None
+        result = f"\n办理结果：{esc(short(payload['result'], 300))}" if payload.get("result") else ""
+        return fit(f"工单 <code>{esc(c['number'])}</code> 居民评价：{RATING_NAMES.get(payload.get('rating'), '')}，"
+                   f"已归档。{result}"), None
+    if kind == "unsatisfied_why":
+        return fit(f"居民对工单 <code>{esc(c['number'])}</code> 不满意的原因：{esc(payload.get('comment'))}"), None
     if kind == "resident_unreachable":
         return fit(f"⚠️ 工单 <code>{esc(c['number'])}</code> 的居民无法接收机器人消息（可能已屏蔽或未开启对话），"
                    "请通过电话等方式联系。"), None

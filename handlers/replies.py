@@ -44,8 +44,12 @@ def _outgoing() -> Outgoing:
     return outgoing
 
 
-def say(chat_id: int, text: str, markup: TelegramObject | None = None) -> None:
-    _owe(chat_id, SAY, {"text": text, "markup": markup_dict(markup)})
+def say(chat_id: int, text: str, markup: TelegramObject | None = None, card: dict | None = None) -> None:
+    """`card` (bot/services/cards.mark) makes the message a live card of its ticket once sent."""
+    payload = {"text": text, "markup": markup_dict(markup)}
+    if card:
+        payload["card"] = card
+    _owe(chat_id, SAY, payload)
 
 
 def edit(chat_id: int, message_id: int, text: str, markup: TelegramObject | None = None) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.services import accounts, conversation, inputs, intake, resident
+from bot.services.cards import mark
 from bot.services.errors import ServiceError
 from nlp import intent
 from handlers import render
-from handlers.common import GridContext, answer, edit_or_reply, refuse, reply, set_commands, ticket_arg
+from handlers.common import GridContext, answer, edit_or_reply, refuse, reply, set_commands
 
 
 async def start(update: Update, context: GridContext) -> None:
@@ -57,7 +58,7 @@ async def status(update: Update, context: GridContext) -> None:
     except ServiceError as exc:
         await refuse(update, exc)
         return
-    await reply(update, render.ticket_detail(view), render.status_keyboard(view, actor))
+    await reply(update, render.ticket_detail(view), render.status_keyboard(view), card=mark(view["id"]))
 
 
 async def cancel(update: Update, context: GridContext) -> None:
@@ -99,7 +100,7 @@ async def _answer_status(update: Update, context: GridContext, text: str) -> boo
         except ServiceError:
             view = None
         if view is not None:
-            await reply(update, render.ticket_detail(view), render.status_keyboard(view, actor))
+            await reply(update, render.ticket_detail(view), render.status_keyboard(view), card=mark(view["id"]))
             return True
     cards = await resident.open_tickets(deps, actor)
     leftover = intent.status_leftover(text)
@@ -232,32 +233,3 @@ async def on_draft_button(update: Update, context: GridContext) -> None:
         return
     await answer(update)
     await show_draft(update, draft)
-
-
-async def on_ticket_button(update: Update, context: GridContext, action: str, ticket_id: int, arg: str) -> None:
-    """The resident's ticket buttons: rate, comment, cancel."""
-    query = update.callback_query
-    deps, actor = context.deps, context.actor
-    try:
-        if action == "rate":
-            view = await resident.rate(deps, actor, ticket_id, arg)
-            await answer(update, render.done("rate", view))
-            if view["state"] == "accepted":
-                await edit_or_reply(update, render.done("reopen", view))
-            else:                              # an optional comment is offered, never waited for
-                await edit_or_reply(update, render.done("rate", view), render.comment_keyboard(ticket_id))
-        elif action == "cmt":
-            await resident.may_comment(deps, actor, ticket_id)
-            await inputs.expect(deps, actor.chat_id, "comment", ticket_id)
-            await answer(update)
-            await reply(update, render.PROMPTS["comment"])
-        elif action == "cxl":
-            view = await resident.cancel(deps, actor, ticket_id)
-            await answer(update)
-            await edit_or_reply(update, render.done("cxl", view))
-        else:
-            raise ValueError(action)
-    except ServiceError as exc:
-        await refuse(update, exc)
-    except ValueError:
-        await answer(update, render.error_text("stale"), show_alert=True)

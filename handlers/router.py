@@ -5,35 +5,56 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from bot.services import inputs, resident as resident_service
-from bot.services.errors import Forbidden, ServiceError
+from bot.actions import SPECS, parse
+from bot.services import actions as ticket_actions, inputs, resident as resident_service, supervision
+from bot.services.errors import ServiceError
 from handlers import render, resident, schedule, staff, supervisor
-from handlers.common import GridContext, answer, identify, on_error, refuse, reply, ticket_arg
+from handlers.common import GridContext, answer, edit_or_reply, identify, on_error, refuse, reply
 
-RESIDENT_ACTIONS = {"rate", "cxl", "cmt"}
-HANDLER_ACTIONS = {"acc", "ret", "note", "res", "esc", "ext", "ask", "resume"}
-SUPERVISOR_ACTIONS = {"disp", "to", "extok", "extno", "esc"}
 # What a resident's text answers, when the bot asked them something.
-RESIDENT_ANSWERS = {"reply": resident_service.reply, "comment": resident_service.comment}
+RESIDENT_ANSWERS = {"reply": resident_service.reply, "comment": resident_service.comment,
+                    "why": resident_service.why_unsatisfied}
+# The question a button's input is asked with (the action's code, unless named here).
+INPUT_OF = {"cmt": "comment"}
 
 
 async def on_ticket_button(update: Update, context: GridContext) -> None:
-    """Routes "t:…" buttons by role; forged or foreign data changes nothing."""
-    query = update.callback_query
-    try:
-        action, ticket_id, arg = ticket_arg(query.data or "")
-    except ValueError:
-        await answer(update, render.error_text("stale"), show_alert=True)
+    """Every "t:…" button, for every role: the action table decides; any other data gets a polite answer."""
+    parsed = parse(update.callback_query.data or "")
+    if parsed is None:
+        await answer(update, render.error_text("button"), show_alert=True)
         return
-    role = context.actor.role
-    if role == "resident" and action in RESIDENT_ACTIONS:
-        await resident.on_ticket_button(update, context, action, ticket_id, arg)
-    elif role in ("worker", "handler") and action in HANDLER_ACTIONS:
-        await staff.on_ticket_button(update, context, action, ticket_id, arg)
-    elif role in ("supervisor", "admin") and action in SUPERVISOR_ACTIONS:
-        await supervisor.on_ticket_button(update, context, action, ticket_id, arg)
-    else:
-        await refuse(update, Forbidden("forbidden"))
+    code, ticket_id, arg = parsed
+    deps, actor = context.deps, context.actor
+    try:
+        if code == "disp":
+            view = await ticket_actions.prepare(deps, actor, code, ticket_id)
+            units = await supervision.targets(deps, actor, ticket_id)
+            await answer(update)
+            await edit_or_reply(update, render.dispatch_picker(view, units), render.dispatch_keyboard(ticket_id, units))
+        elif code == "back":
+            view = await ticket_actions.view(deps, actor, ticket_id)
+            await answer(update)
+            await edit_or_reply(update, render.live_card({"ticket": view, "viewer": actor.kind}),
+                                render.ticket_keyboard(ticket_id, view["buttons"]))
+        elif code == "to":
+            view = await ticket_actions.perform(deps, actor, code, ticket_id, int(arg))
+            await answer(update, render.done("to", view))
+            await reply(update, render.done("to", view))
+        elif SPECS[code].needs and code != "rate":
+            await ticket_actions.prepare(deps, actor, code, ticket_id)
+            await inputs.expect(deps, actor.chat_id, INPUT_OF.get(code, code), ticket_id)
+            await answer(update)
+            await reply(update, render.PROMPTS[INPUT_OF.get(code, code)])
+        else:
+            view = await ticket_actions.perform(deps, actor, code, ticket_id, arg or None)
+            await answer(update, render.toast(code, view))
+            if code == "rate":
+                await reply(update, render.done("reopen" if view["state"] == "accepted" else "rate", view))
+            elif code in ("resume", "extok", "extno", "cxl"):
+                await reply(update, render.done(code, view))
+    except ServiceError as exc:
+        await refuse(update, exc)
 
 
 async def on_text(update: Update, context: GridContext) -> None:

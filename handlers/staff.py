@@ -1,17 +1,16 @@
 """Grid workers' and department handlers' chat: sign for, return, progress, resolve, escalate, extend, whistle."""
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from telegram import Update
 
-from bot.services import handling, inputs
+from bot.services import actions, handling, inputs
+from bot.services.cards import mark
 from bot.services.errors import InvalidInput, ServiceError
 from handlers import render
-from handlers.common import GridContext, answer, edit_or_reply, refuse, reply
+from handlers.common import GridContext, refuse, reply
 
-# Buttons that need a text answer first: the prompt is shown, the next text completes the action.
-ASKS = {"ret", "note", "res", "esc", "ext", "ask"}
+# Actions whose typed answer completes them (the prompt was shown when the button was pressed).
+ANSWERS = {"ret", "note", "res", "esc", "ext", "ask"}
 
 
 async def tasks(update: Update, context: GridContext) -> None:
@@ -23,8 +22,8 @@ async def tasks(update: Update, context: GridContext) -> None:
         return
     await reply(update, render.tasks_list(cards))
     for card in cards[:10]:
-        markup = render.work_keyboard(card["id"]) if card["state"] == "accepted" else render.offer_keyboard(card["id"])
-        await reply(update, render.ticket_for_staff(card, render.STATE_NAMES[card["state"]]), markup)
+        await reply(update, render.ticket_for_staff(card, render.card_header(card)),
+                    render.ticket_keyboard(card["id"], card["buttons"]), card=mark(card["id"]))
 
 
 async def whistle(update: Update, context: GridContext) -> None:
@@ -46,41 +45,7 @@ async def _whistle(update: Update, context: GridContext, text: str) -> None:
     except ServiceError as exc:
         await refuse(update, exc)
         return
-    await reply(update, render.done("whistle", view))
-
-
-async def on_ticket_button(update: Update, context: GridContext, action: str, ticket_id: int, arg: str) -> None:
-    query = update.callback_query
-    deps, actor = context.deps, context.actor
-    try:
-        if action == "acc":
-            view = await handling.accept(deps, actor, ticket_id)
-            await answer(update, "签收成功")
-            await edit_or_reply(update, render.ticket_for_staff(view, "办理中"), render.work_keyboard(ticket_id))
-            return
-        if action == "resume":
-            view = await handling.resume(deps, actor, ticket_id)
-            await answer(update)
-            await edit_or_reply(update, render.done("resume", view))
-            return
-        if action in ASKS:
-            await handling.may_ask(deps, actor, action, ticket_id)
-            await inputs.expect(deps, actor.chat_id, action, ticket_id)
-            await answer(update)
-            await reply(update, render.PROMPTS[action])
-            return
-        raise ValueError(action)
-    except ServiceError as exc:
-        await refuse(update, exc)
-
-
-def _parse_extension(text: str, tz) -> tuple[datetime, str]:
-    head, _, reason = text.strip().partition(" ")
-    try:
-        day = datetime.strptime(head, "%Y-%m-%d").date()
-    except ValueError as exc:
-        raise InvalidInput("extension_date") from exc
-    return datetime.combine(day, time(18, 0), tz), reason.strip()
+    await reply(update, render.done("whistle", view), card=mark(view["id"]))
 
 
 async def on_photo(update: Update, context: GridContext) -> None:
@@ -101,7 +66,7 @@ async def on_photo(update: Update, context: GridContext) -> None:
     photo = message.photo[-1].file_id
     try:
         if what == "res":
-            view = await handling.resolve(deps, actor, awaiting["ticket_id"], message.caption, photo=photo)
+            view = await actions.perform(deps, actor, "res", awaiting["ticket_id"], (message.caption, photo))
         else:
             view = await handling.whistle(deps, actor, message.caption, photo=photo)
     except ServiceError as exc:
@@ -111,33 +76,23 @@ async def on_photo(update: Update, context: GridContext) -> None:
 
 
 async def on_answer(update: Update, context: GridContext, awaiting: dict, text: str) -> None:
-    """Completes the action whose prompt this text answers."""
+    """Completes the action whose prompt this text answers (the action table checks it again)."""
     deps, actor = context.deps, context.actor
     what, ticket_id = awaiting["what"], awaiting.get("ticket_id")
+    if what == "whistle":
+        await _whistle(update, context, text)
+        return
+    if what not in ANSWERS or ticket_id is None:
+        return
     try:
-        if what == "ret":
-            view = await handling.return_ticket(deps, actor, ticket_id, text)
-        elif what == "note":
-            view = await handling.note(deps, actor, ticket_id, text)
-        elif what == "res":
-            view = await handling.resolve(deps, actor, ticket_id, text)
-        elif what == "esc":
-            view = await handling.escalate(deps, actor, ticket_id, text)
-        elif what == "ext":
-            due, reason = _parse_extension(text, deps.calendar.tz)
-            view = await handling.request_extension(deps, actor, ticket_id, due, reason)
-        elif what == "ask":
-            view = await handling.ask_resident(deps, actor, ticket_id, text)
-            await reply(update, render.done("ask", view), render.resume_keyboard(ticket_id))
-            return
-        elif what == "whistle":
-            await _whistle(update, context, text)
-            return
-        else:
-            return
+        view = await actions.perform(deps, actor, what, ticket_id, text)
     except ServiceError as exc:
         if isinstance(exc, InvalidInput):
             await inputs.expect(deps, actor.chat_id, what, ticket_id)   # ask again, keep the question
         await refuse(update, exc)
+        return
+    if what == "ask":
+        await reply(update, render.done("ask", view), render.ticket_keyboard(ticket_id, view["buttons"]),
+                    card=mark(ticket_id))
         return
     await reply(update, render.done(what, view))

@@ -6,7 +6,8 @@ from telegram import Update
 from bot.services import intake, supervision
 from bot.services.errors import ServiceError
 from handlers import render, staff
-from handlers.common import GridContext, answer, edit_or_reply, refuse, reply
+from bot.services.cards import mark
+from handlers.common import GridContext, refuse, reply
 
 
 async def queue(update: Update, context: GridContext) -> None:
@@ -18,10 +19,11 @@ async def queue(update: Update, context: GridContext) -> None:
         return
     await reply(update, render.queue_list(items))
     for card in items["waiting"][:10]:
-        await reply(update, render.ticket_for_staff(card, "待派单"), render.queue_keyboard(card["id"]))
+        await reply(update, render.ticket_for_staff(card, "待派单"), render.ticket_keyboard(card["id"], card["buttons"]),
+                    card=mark(card["id"]))
     for card in items["extensions"][:10]:
-        text, markup = render.outbox_message("extension_request", {"ticket": card})
-        await reply(update, text, markup)
+        text, markup = render.outbox_message("extension_request", {"ticket": card, "buttons": card["buttons"]})
+        await reply(update, text, markup, card=mark(card["id"]))
 
 
 async def merge(update: Update, context: GridContext) -> None:
@@ -37,33 +39,6 @@ async def merge(update: Update, context: GridContext) -> None:
         await refuse(update, exc)
         return
     await reply(update, render.done("merge", view))
-
-
-async def on_ticket_button(update: Update, context: GridContext, action: str, ticket_id: int, arg: str) -> None:
-    query = update.callback_query
-    deps, actor = context.deps, context.actor
-    try:
-        if action == "disp":
-            units = await supervision.targets(deps, actor, ticket_id)
-            await answer(update)
-            await edit_or_reply(update, "请选择派往的网格或交办部门：", render.dispatch_keyboard(ticket_id, units))
-            return
-        if action == "to":
-            view = await supervision.dispatch(deps, actor, ticket_id, int(arg))
-            await answer(update, "已派单")
-            await edit_or_reply(update, render.done("to", view))
-            return
-        if action in ("extok", "extno"):
-            view = await supervision.decide_extension(deps, actor, ticket_id, approve=action == "extok")
-            await answer(update)
-            await edit_or_reply(update, render.done(action, view))
-            return
-        if action == "esc":
-            await staff.on_ticket_button(update, context, action, ticket_id, arg)
-            return
-        raise ValueError(action)
-    except ServiceError as exc:
-        await refuse(update, exc)
 
 
 async def on_answer(update: Update, context: GridContext, awaiting: dict, text: str) -> None:

@@ -25,6 +25,9 @@ INSERT_EVENT = """
 INSERT INTO ticket_events (ticket_id, at, action, actor_kind, actor_id, actor_role, from_state, to_state, note, data)
 VALUES (:ticket_id, :at, :action, :actor_kind, :actor_id, :actor_role, :from_state, :to_state, :note, :data)
 """
+STAFF_ACTED_ON = """
+SELECT 1 FROM ticket_events WHERE ticket_id = :ticket_id AND actor_kind = 'staff' AND actor_id = :staff_id LIMIT 1
+"""
 SELECT_EVENTS = "SELECT * FROM ticket_events WHERE ticket_id = :ticket_id ORDER BY id"
 SELECT_OF_RESIDENT = """
 SELECT * FROM tickets WHERE resident_id = :resident_id ORDER BY id DESC LIMIT :limit
@@ -132,3 +135,7 @@ async def resident_chats(tx: Tx, ticket_id: int) -> list[int]:
 async def merged_into_of_resident(tx: Tx, resident_id: int) -> set[int]:
     """Tickets that a resident's duplicates were merged into: the resident follows them."""
     return {r["merged_into"] for r in await tx.all(MERGED_INTO_OF_RESIDENT, {"resident_id": resident_id})}
+
+
+async def staff_acted_on(tx: Tx, ticket_id: int, staff_id: int) -> bool:
+    return bool(await tx.scalar(STAFF_ACTED_ON, {"ticket_id": ticket_id, "staff_id": staff_id}))

@@ -73,8 +73,10 @@ async def test_button_of_a_changed_ticket_is_refused(gridbot):
     detail = await resident.wait_for(lambda m: m.text.startswith(f"工单 {number}"))
     await resident.press(detail, "撤销这张工单")
     await resident.wait_for("已撤销")
-    query = await worker.press(offer, "签收")                    # the offer is still on the worker's screen
-    assert "状态已经变化" in (await answer_of(gridbot.control, query))["answer"]["text"]
+    await worker.wait_for(lambda m: m.message_id == offer.message_id and "已撤销" in m.text)   # the card followed
+    assert not (await worker.message(offer.message_id)).button("签收")
+    query = await worker.forge_press(offer, offer.buttons[0][1])    # an old client still shows 签收
+    assert "已被居民撤销" in (await answer_of(gridbot.control, query))["answer"]["text"]
     assert (await ticket_state(gridbot.deps, number))["state"] == "cancelled"
 
 

@@ -113,13 +113,15 @@ async def test_refusals_change_nothing(gridbot):
     mine = (await resident.bot_messages())[-1]
     answer = await answer_of(gridbot.control, await resident.forge_press(mine, f"t:acc:{ticket_id}"))
     assert "无权" in answer["answer"]["text"]
-    # a worker of another grid
+    # a worker of another grid is answered as for a ticket that does not exist (no existence leak)
     any_message = await _any(zhao)
     answer = await answer_of(gridbot.control, await zhao.forge_press(any_message, f"t:acc:{ticket_id}"))
-    assert "无权" in answer["answer"]["text"]
-    # garbage callback data
-    answer = await answer_of(gridbot.control, await li.forge_press(offer, "t:acc:not-a-number"))
-    assert "状态已经变化" in answer["answer"]["text"]
+    missing = await answer_of(gridbot.control, await zhao.forge_press(any_message, "t:acc:987654"))
+    assert answer["answer"]["text"] == missing["answer"]["text"] and "没有找到" in missing["answer"]["text"]
+    # garbage callback data: a polite answer, never the internal error
+    for data in ("t:acc:not-a-number", "t:to:1:abc", "t:acc:" + "9" * 40):
+        answer = await answer_of(gridbot.control, await li.forge_press(offer, data))
+        assert "按钮已失效" in answer["answer"]["text"]
     assert await ticket_state(gridbot.deps, number) == before
 
     # a used bind code
@@ -184,4 +186,6 @@ async def test_district_supervisor_sees_every_grid_and_department(gridbot):
         units = await tx.scalar("SELECT count(*) FROM units WHERE kind IN ('grid', 'department')")
     await district.press(detail, "派单/交办")
     targets = await district.wait_for("请选择派往")
-    assert len(targets.buttons) == units and targets.buttons[0][0] == "🏢 区水务局"     # drainage → water first
+    # every grid and department but the one it waits at, then 返回; drainage → water first, marked
+    assert len(targets.buttons) == units and targets.buttons[0][0] == "⭐ 🏢 区水务局"
+    assert targets.buttons[-1][0] == "返回" and number in targets.text

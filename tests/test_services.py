@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.services import handling, intake, resident, supervision
-from bot.services.errors import Forbidden, InvalidInput, RateLimited, Stale
+from bot.services.errors import NotFound, Forbidden, InvalidInput, RateLimited, Stale
 from conftest import RESIDENT, STREET, SUPERVISOR, WORKER, WORKER2
 
 FLOOD = "纺织路社区人民东路62号院一下雨就积水，出不了门"
@@ -53,12 +53,13 @@ async def test_two_sign_fors_at_once_exactly_one_wins(deps, actor):
 
 
 async def test_worker_of_another_grid_and_resident_refused(deps, actor):
+    """Who may not see a ticket is answered as if it did not exist; its owner is refused."""
     view = await submit(deps, await actor(RESIDENT))
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         await handling.accept(deps, await actor(WORKER2), view["id"])
     with pytest.raises(Forbidden):
         await handling.accept(deps, await actor(RESIDENT), view["id"])
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         await resident.rate(deps, await actor(10999, "别人"), view["id"], "s")
 
 
@@ -71,7 +72,7 @@ async def test_supervisor_outside_jurisdiction_refused(deps, actor):
         person = await tx.one("SELECT s.id FROM staff s JOIN units u ON u.id = s.unit_id WHERE s.role = 'supervisor' "
                               "AND u.kind = 'community' AND u.name != '纺织路社区' LIMIT 1")
         await tx.execute("UPDATE staff SET chat_id = 777 WHERE id = :id", person)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):          # outside their jurisdiction: as if it did not exist
         await supervision.dispatch(deps, await actor(777), view["id"], 1)
     with pytest.raises(Forbidden):
         await supervision.queue(deps, await actor(RESIDENT))
@@ -129,8 +130,9 @@ async def test_escalation_climbs_one_level_at_a_time(deps, actor):
     assert step1["unit_name"] == "纺织路社区"
     step2 = await handling.escalate(deps, wang, view["id"], "社区解决不了")
     assert step2["unit_kind"] == "street"
-    with pytest.raises(Forbidden):
+    with pytest.raises(Stale) as moved:
         await handling.escalate(deps, wang, view["id"], "再上报")   # not at the community any more
+    assert moved.value.reason == "moved" and moved.value.details["unit"] == step2["unit_name"]
     queue = await supervision.queue(deps, await actor(STREET))
     assert [c["number"] for c in queue["waiting"]] == [view["number"]]
 

@@ -29,6 +29,12 @@ class Deps:
     _queued: bool = False             # something was queued since the sender was last woken
     units: UnitCache = field(default_factory=UnitCache)
     actors: dict = field(default_factory=dict)          # chat id → (Actor, monotonic time read)
+    deadlines: object = None          # bot.deadline_policy.DeadlinePolicy (built once, by the composition root)
+
+    def __post_init__(self) -> None:
+        if self.deadlines is None:
+            from bot.deadline_policy import DeadlinePolicy
+            self.deadlines = DeadlinePolicy(self.config, self.lexicon, self.calendar)
 
     def now(self) -> datetime:
         return self.clock.now()

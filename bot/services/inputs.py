@@ -19,6 +19,11 @@ async def expect(deps: Deps, chat_id: int, what: str, ticket_id: int | None = No
         await residents.put_awaiting(tx, chat_id, {"what": what, "ticket_id": ticket_id, "at": deps.now_iso(), **extra})
 
 
+async def expect_in(tx, deps: Deps, chat_id: int, what: str, ticket_id: int | None = None) -> None:
+    """The same, inside the caller's transaction."""
+    await residents.put_awaiting(tx, chat_id, {"what": what, "ticket_id": ticket_id, "at": deps.now_iso()})
+
+
 async def take(deps: Deps, chat_id: int) -> dict | None:
     """The pending question, removed: an answer is used once."""
     async with deps.db.read() as tx:            # most texts answer nothing: no write for them

@@ -18,7 +18,6 @@ from bot.services import notify
 from bot.services.deps import Actor, Deps
 from bot.services.errors import InvalidInput, NotFound, RateLimited, Stale
 from bot.services.views import card, mask_name
-from bot.sla import deadlines, limit_for
 from nlp import intent
 from nlp.classifier import OTHER
 from nlp.locator import units_at
@@ -258,12 +257,10 @@ async def _receipt(tx, deps: Deps, ticket: dict) -> dict:
 
 
 async def create_ticket(tx, deps: Deps, draft: dict, resident_id: int | None = None,
-                        reporter_staff_id: int | None = None, actor: Actor | None = None) -> dict:
-    """Insert a ticket, its submit event, and tell its unit; shared by reports and whistles."""
+                        reporter_staff_id: int | None = None, actor: Actor | None = None, offer: bool = True) -> dict:
+    """Insert a ticket, its submit event, and (unless `offer` is off) tell its unit; shared by reports and whistles."""
     now = deps.now()
-    category = deps.lexicon.categories.get(draft["category"])
-    limit = limit_for(deps.config, category.limit if category else "help", draft["priority"])
-    due = deadlines(now, limit, deps.calendar)
+    due = deps.deadlines.initial(now, draft["category"], draft["priority"])
     grid_id, unit_id = None, draft.get("unit_id")
     unit = await deps.units.unit(tx, unit_id)
     if unit and unit["kind"] == "grid":
@@ -283,7 +280,8 @@ async def create_ticket(tx, deps: Deps, draft: dict, resident_id: int | None = N
     await tickets.add_event(tx, ticket["id"], iso(now), "submit", actor.kind if actor else "resident",
                             actor.id if actor else resident_id, actor.role if actor else "resident",
                             None, "pending", data={"keywords": draft.get("keywords", [])})
-    await route(tx, deps, ticket)
+    if offer:
+        await route(tx, deps, ticket)
     return ticket
 
 

@@ -20,10 +20,14 @@ async def due(deps: Deps, limit: int) -> list[dict]:
         return await outbox.due_heads(tx, deps.now_iso(), limit)
 
 
-async def sent(deps: Deps, rows: list[tuple[int, int | None]]) -> None:
-    """Record sends (row id, message id) in one transaction."""
-    async with deps.db.transaction() as tx:
-        await outbox.mark_sent_many(tx, rows, deps.now_iso())
+async def sent(deps: Deps, rows: list[tuple[dict, int | None]]) -> None:
+    """Record sends (row, message id) in one transaction, and the ticket cards among them."""
+    from bot.services.cards import record_sent
+    from bot.services.uow import UnitOfWork
+    async with UnitOfWork(deps) as work:
+        await outbox.mark_sent_many(work.tx, [(row["id"], m) for row, m in rows], deps.now_iso())
+        await record_sent(work.tx, deps, rows)
+        work.commit()
 
 
 async def retry(deps: Deps, row: dict, wait: timedelta, error: str) -> None:

@@ -1,12 +1,18 @@
 """What a resident does with their own tickets: list, look up, rate, cancel."""
 from __future__ import annotations
 
-from bot.services import handling, notify, policy
+import json
+
+from bot.services import cards, handling, inputs, notify, policy
 from bot.services.deps import Actor, Deps
 from bot.services.errors import InvalidInput, NotFound, Stale
 from bot.services.intake import clean_text
-from bot.services.transitions import apply, load
+from bot.services.actions import prepare
+from bot.services.ops import operation, perform
+from bot.services.transitions import apply_change, load
+from bot.services.uow import UnitOfWork
 from bot.services.views import card
+from bot.ticket import Ticket
 from bot.workflow import Action
 from storage import outbox, residents, tickets
 
@@ -52,79 +58,103 @@ async def status(deps: Deps, actor: Actor, number: str) -> dict:
             raise NotFound("ticket")
         reveal = actor.kind == "resident" or actor.id == ticket["handler_id"]
         view = await card(tx, deps, ticket, reveal=reveal)
-        view["history"] = await tickets.events(tx, ticket["id"])
+        view["history"] = [await _named(tx, deps, e) for e in await tickets.events(tx, ticket["id"])]
+        view["buttons"] = await cards.buttons_for(tx, deps, actor, ticket)
         owner = await residents.get(tx, ticket["resident_id"]) if ticket["resident_id"] else None
         view["unreachable"] = actor.is_staff and bool(owner and owner["chat_id"]) and \
             await outbox.undeliverable_count(tx, owner["chat_id"]) > 0
         return view
 
 
-async def rate(deps: Deps, actor: Actor, ticket_id: int, rating_code: str, comment: str = "") -> dict:
-    rating = RATINGS.get(rating_code)
+@operation("rate")
+async def _rate(tx, deps: Deps, actor: Actor, ticket: dict, value) -> dict:
+    code, comment = value if isinstance(value, tuple) else (value, "")
+    rating = RATINGS.get(code)
     if rating is None:
         raise InvalidInput("rating")
-    async with deps.db.transaction() as tx:
-        ticket = await load(tx, ticket_id)
-        policy.require_owner(actor, ticket)
-        if rating == "unsatisfied":
-            ticket = await apply(tx, deps, ticket, Action.RATE_UNSATISFIED, actor, note=comment,
-                                 data={"rating": rating}, rating=rating, reopen_count=ticket["reopen_count"] + 1,
-                                 resolved_at=None, resolve_due=handling.reopen_deadline(deps, ticket))
-            await notify.staff_member(tx, deps, ticket, ticket["handler_id"], "reopened", comment=comment)
-            await notify.resident(tx, deps, ticket, "reopened")
-        else:
-            ticket = await apply(tx, deps, ticket, Action.RATE_SATISFIED, actor, note=comment,
-                                 data={"rating": rating}, rating=rating, closed_at=deps.now_iso())
-            await notify.staff_member(tx, deps, ticket, ticket["handler_id"], "rated", rating=rating)
-        view = await card(tx, deps, ticket, reveal=True)
-    deps.wake_outbox()
-    return view
+    result = ticket["result"]
+    change = Ticket(ticket).rate(rating, comment, deps.now(), handling.reopen_deadline(deps, ticket))
+    ticket = await apply_change(tx, deps, ticket, change, actor)
+    if rating == "unsatisfied":
+        await notify.staff_member(tx, deps, ticket, ticket["handler_id"], "reopened", comment=comment)
+        await notify.resident(tx, deps, ticket, "reopened")
+        await inputs.expect_in(tx, deps, actor.chat_id, "why", ticket["id"])
+    else:
+        await notify.staff_member(tx, deps, ticket, ticket["handler_id"], "rated", rating=rating, result=result)
+    return ticket
+
+
+@operation("cxl")
+async def _cancel(tx, deps: Deps, actor: Actor, ticket: dict, value) -> dict:
+    ticket = await apply_change(tx, deps, ticket, Ticket(ticket).cancel(value or "", deps.now()), actor)
+    if ticket["handler_id"]:
+        await notify.staff_member(tx, deps, ticket, ticket["handler_id"], "cancelled")
+    return ticket
+
+
+@operation("cmt")
+async def _comment(tx, deps: Deps, actor: Actor, ticket: dict, value) -> dict:
+    text = clean_text(value)
+    ticket = await apply_change(tx, deps, ticket, Ticket(ticket).comment(text), actor)
+    await notify.staff_member(tx, deps, ticket, ticket["handler_id"], "comment", comment=text)
+    return ticket
+
+
+async def _named(tx, deps: Deps, event: dict) -> dict:
+    """A history line with the unit it sent the ticket to (派单至 …), by name."""
+    data = event.get("data")
+    data = json.loads(data) if isinstance(data, str) and data else (data or {})
+    unit = await deps.units.by_code(tx, data["to"]) if isinstance(data, dict) and data.get("to") else None
+    return {**event, "target": unit["name"] if unit else ""}
+
+
+async def rate(deps: Deps, actor: Actor, ticket_id: int, rating_code: str, comment: str = "") -> dict:
+    if rating_code not in RATINGS:
+        raise InvalidInput("rating")
+    return await perform(deps, actor, "rate", ticket_id, (rating_code, comment))
 
 
 async def cancel(deps: Deps, actor: Actor, ticket_id: int, reason: str = "") -> dict:
-    async with deps.db.transaction() as tx:
-        ticket = await load(tx, ticket_id)
-        policy.require_owner(actor, ticket)
-        ticket = await apply(tx, deps, ticket, Action.CANCEL, actor, note=reason, closed_at=deps.now_iso())
-        if ticket["handler_id"]:
-            await notify.staff_member(tx, deps, ticket, ticket["handler_id"], "cancelled")
-        view = await card(tx, deps, ticket, reveal=True)
-    deps.wake_outbox()
-    return view
+    return await perform(deps, actor, "cxl", ticket_id, reason)
 
 
 async def may_comment(deps: Deps, actor: Actor, ticket_id: int) -> None:
     """Only the owner comments, and only on a ticket they have rated."""
-    async with deps.db.read() as tx:
-        ticket = await load(tx, ticket_id)
-    policy.require_owner(actor, ticket)
-    if not ticket["rating"]:
-        raise Stale("state")
+    await prepare(deps, actor, "cmt", ticket_id)
 
 
 async def comment(deps: Deps, actor: Actor, ticket_id: int, text: str) -> dict:
     """The resident's optional words with their rating, kept in the history and passed to the handler."""
+    return await perform(deps, actor, "cmt", ticket_id, text)
+
+
+async def why_unsatisfied(deps: Deps, actor: Actor, ticket_id: int, text: str) -> dict:
+    """不满意的原因: kept in the history, passed to the handler and the supervisors above."""
     text = clean_text(text)
-    async with deps.db.transaction() as tx:
+    async with UnitOfWork(deps) as work:
+        tx = work.tx
         ticket = await load(tx, ticket_id)
         policy.require_owner(actor, ticket)
-        ticket = await apply(tx, deps, ticket, Action.COMMENT, actor, note=text)
-        await notify.staff_member(tx, deps, ticket, ticket["handler_id"], "comment", comment=text)
+        ticket = await apply_change(tx, deps, ticket, Ticket(ticket).comment(text), actor)
+        await notify.staff_member(tx, deps, ticket, ticket["handler_id"], "unsatisfied_why", comment=text)
+        await notify.supervisors_above(tx, deps, ticket, "unsatisfied_why", comment=text)
         view = await card(tx, deps, ticket, reveal=True)
-    deps.wake_outbox()
+        work.commit()
     return view
 
 
 async def reply(deps: Deps, actor: Actor, ticket_id: int, text: str) -> dict:
     """The resident answers the handler's question: relayed to the handler, the clock runs again."""
     text = clean_text(text)
-    async with deps.db.transaction() as tx:
+    async with UnitOfWork(deps) as work:
+        tx = work.tx
         ticket = await load(tx, ticket_id)
         policy.require_owner(actor, ticket)
         if not ticket["paused_at"]:
             raise Stale("state")
         ticket = await handling.resume_clock(tx, deps, ticket, Action.RESIDENT_REPLY, actor, note=text)
         await notify.staff_member(tx, deps, ticket, ticket["handler_id"], "resident_reply", reply=text)
+        await cards.refresh(tx, deps, ticket)
         view = await card(tx, deps, ticket, reveal=True)
-    deps.wake_outbox()
+        work.commit()
     return view

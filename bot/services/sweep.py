@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.clock import iso, parse_iso
-from bot.services import notify
+from bot.services import cards, notify
 from bot.services.deps import Deps
 from bot.services.errors import Stale
 from bot.services.transitions import apply
@@ -145,6 +145,7 @@ async def _auto_close(tx: Tx, deps: Deps, now: datetime) -> int:
         except Stale:
             continue
         await notify.resident(tx, deps, ticket, "auto_closed", days=max(1, deps.config.auto_close_after.days))
+        await cards.refresh(tx, deps, ticket)
         closed += 1
     return closed
 

@@ -36,3 +36,8 @@ async def apply(tx: Tx, deps: Deps, ticket: dict, action: Action, actor: Actor |
         actor_role=actor.role if actor else "system", from_state=ticket["state"], to_state=str(target),
         note=note, data=data)
     return await tickets.get(tx, ticket["id"])
+
+
+async def apply_change(tx: Tx, deps: Deps, ticket: dict, change, actor: Actor | None) -> dict:
+    """Write a domain Change (bot/ticket.py) as one compare-and-set and one history row."""
+    return await apply(tx, deps, ticket, change.action, actor, note=change.note, data=change.data, **change.fields)

@@ -38,9 +38,11 @@ async def card(tx: Tx, deps: Deps, ticket: dict, *, reveal: bool = False) -> dic
         "grid_name": await unit_name(tx, deps, ticket["grid_id"]),
         "unit_name": unit["name"] if unit else "", "unit_kind": unit["kind"] if unit else "",
         "handler_name": mask_name(handler["name"]) if handler else "", "handler_id": ticket["handler_id"],
+        "handler_role": handler["role"] if handler else "",
         "accept_due": ticket["accept_due"], "resolve_due": ticket["resolve_due"],
         "created_at": ticket["created_at"], "result": ticket["result"], "rating": ticket["rating"],
         "reopen_count": ticket["reopen_count"], "photo": ticket["photo"],
         "keywords": json.loads(ticket["keywords"] or "[]"), "extension_due": ticket["extension_due"],
-        "extension_reason": ticket["extension_reason"],
+        "extension_reason": ticket["extension_reason"], "version": ticket["version"],
+        "paused": bool(ticket["paused_at"]),
     }
