@@ -49,8 +49,11 @@ async def on_ticket_button(update: Update, context: GridContext) -> None:
         else:
             view = await ticket_actions.perform(deps, actor, code, ticket_id, arg or None)
             await answer(update, render.toast(code, view))
-            if code == "rate":
-                await reply(update, render.done("reopen" if view["state"] == "accepted" else "rate", view))
+            if code == "rate" and view["state"] == "accepted":
+                await reply(update, render.done("reopen", view))
+            elif code == "rate":                   # an optional comment is offered, never waited for
+                await reply(update, render.done("rate", view),
+                            render.ticket_keyboard(ticket_id, [c for c in view["buttons"] if c == "cmt"]))
             elif code in ("resume", "extok", "extno", "cxl"):
                 await reply(update, render.done(code, view))
     except ServiceError as exc:

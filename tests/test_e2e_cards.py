@@ -99,3 +99,18 @@ async def test_any_callback_data_gets_a_polite_answer(gridbot):
         query = await li.forge_press(offer, data[:64])
         text = (await answer_of(gridbot.control, query))["answer"].get("text") or ""
         assert "系统暂时出了点问题" not in text, data
+
+
+async def test_whistle_is_held_by_the_whistler_and_each_supervisor_gets_one_alert(gridbot):
+    li, zhao, wang = gridbot.user(WORKER), gridbot.user(WORKER2), gridbot.user(SUPERVISOR)
+    await li.send("/whistle 人民东路62号院3号楼外墙脱落，砸到人行道")
+    done = await li.wait_for("已吹哨")
+    number = done.text.split("工单 ")[1].split(" ")[0]
+    ticket = await ticket_state(gridbot.deps, number)
+    assert ticket["state"] == "accepted" and ticket["priority"] == "urgent"      # he is on the spot: his
+    await _settle(gridbot)
+    assert not [m for m in await li.bot_messages() if m.button("签收")]            # no order of his own to sign
+    alerts = [m for m in await wang.bot_messages() if number in m.text]
+    assert len(alerts) == 1 and alerts[0].button("派单/交办")                      # one alert, with what he can do
+    assert not [m for m in await zhao.bot_messages() if number in m.text]
+    assert await refused_buttons(gridbot, WORKER) == [] and await refused_buttons(gridbot, SUPERVISOR) == []

@@ -63,12 +63,14 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_layers_point_one_way():
-    """handlers → bot → (nlp, storage); only the composition root, the CLI and the sandbox touch Telegram."""
+    """handlers → bot → (nlp, storage), and never handlers → storage; only the composition root, the CLI
+    and the sandbox touch Telegram."""
     allowed_telegram = {"bot/app.py", "bot/cli.py", "bot/__main__.py"}
     problems = []
     for package, forbidden in (("nlp", {"bot", "handlers", "storage", "telegram"}),
                                ("storage", {"bot", "handlers", "nlp", "telegram"}),
-                               ("bot", {"handlers", "telegram"})):
+                               ("bot", {"handlers", "telegram"}),
+                               ("handlers", {"storage"})):
         for path in (ROOT / package).rglob("*.py"):
             rel = path.relative_to(ROOT).as_posix()
             if package == "bot" and (rel in allowed_telegram or rel.startswith(("bot/sandbox/", "bot/commands/", "bot/bench/"))):
