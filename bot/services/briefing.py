@@ -29,6 +29,7 @@ from pathlib import Path
 from bot.clock import iso, parse_iso
 from bot.services import briefing_text
 from bot.services.deps import Deps
+from bot.services.uow import UnitOfWork
 from bot.services.views import mask_name
 from storage import kv, org, patrols, stats
 from storage.db import Tx
@@ -165,17 +166,17 @@ async def send_due(deps: Deps) -> int:
             build = daily_briefing if kind == "daily" else weekly_briefing
             b = await build(deps, first, person["unit_id"])
             rows.append((person["chat_id"], b.to_dict(), await _chart_file(deps, b)))
-        async with deps.db.transaction() as tx:
+        async with UnitOfWork(deps) as work:
+            tx = work.tx
             if not await kv.add(tx, key, {"at": deps.now_iso(), "to": len(rows)}):
-                continue
+                continue                       # sent already (another process, a restart): nothing to keep
             for chat_id, data, chart in rows:
                 if chart:
                     await deps.enqueue(tx, chat_id, "briefing_chart", {"briefing": data, "chart": chart},
                                          deps.now_iso())
                 await deps.enqueue(tx, chat_id, "briefing", {"briefing": data}, deps.now_iso())
                 queued += 2 if chart else 1
-    if queued:
-        deps.wake_outbox()
+            work.commit()
     return queued
 
 

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import iso
+from bot.services.uow import UnitOfWork
 from storage import inbox
 
 if TYPE_CHECKING:
@@ -80,12 +81,13 @@ async def pending(deps: Deps) -> list[Received]:
 async def finish(deps: Deps, inbox_id: int | None, owed: list[tuple[int, str, dict]]) -> None:
     """Queue what the update's handling owes (chat id, kind, payload) and mark it done, atomically."""
     now = deps.now_iso()
-    async with deps.db.transaction() as tx:
+    async with UnitOfWork(deps) as work:
+        tx = work.tx
         for chat_id, kind, payload in owed:
             await deps.enqueue(tx, chat_id, kind, payload, now)
         if inbox_id is not None:
             await inbox.mark_done(tx, inbox_id, now)
-    deps.wake_outbox()
+        work.commit()
 
 
 async def prune(deps: Deps) -> int:

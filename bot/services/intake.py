@@ -17,6 +17,7 @@ from bot.clock import iso
 from bot.services import notify
 from bot.services.deps import Actor, Deps
 from bot.services.errors import InvalidInput, NotFound, RateLimited, Stale
+from bot.services.uow import UnitOfWork
 from bot.services.views import card, mask_name
 from nlp import intent
 from nlp.classifier import OTHER
@@ -229,13 +230,16 @@ async def submit(deps: Deps, actor: Actor, key: str | None = None) -> dict:
     The draft is replaced by a receipt naming the ticket, in the same transaction: submitting again
     (a double tap, or the same update re-delivered after a crash) answers with that ticket."""
     now = deps.now()
-    async with deps.db.transaction() as tx:
+    async with UnitOfWork(deps) as work:
+        tx = work.tx
         draft = await residents.get_draft(tx, actor.chat_id)
         if draft is None or (key is not None and draft["key"] != key):
             raise Stale("no_draft")
         if "ticket_id" in draft:
             ticket = await tickets.get(tx, draft["ticket_id"])
-            return await _receipt(tx, deps, ticket)
+            view = await _receipt(tx, deps, ticket)
+            work.commit()
+            return view
         since = iso(now - timedelta(hours=1))
         if await tickets.count_recent_of_resident(tx, actor.id, since) >= deps.config.tickets_per_hour:
             raise RateLimited("tickets", limit=deps.config.tickets_per_hour)
@@ -245,7 +249,7 @@ async def submit(deps: Deps, actor: Actor, key: str | None = None) -> dict:
         ticket = await create_ticket(tx, deps, draft, resident_id=actor.id)
         await residents.put_draft(tx, actor.chat_id, {"key": draft["key"], "ticket_id": ticket["id"]}, iso(now))
         view = await _receipt(tx, deps, ticket)
-    deps.wake_outbox()
+        work.commit()
     return view
 
 

@@ -7,6 +7,7 @@ from bot.clock import iso, parse_iso
 from bot.services.briefing import patrol_cycle
 from bot.services.deps import Actor, Deps
 from bot.services.errors import Forbidden
+from bot.services.uow import UnitOfWork
 from nlp.locator import point_in_polygon
 from storage import kv, org, patrols
 
@@ -36,7 +37,8 @@ async def remind(deps: Deps) -> int:
     A grid never patrolled counts from when GridBot first looked (kv "patrol:since")."""
     now = deps.now()
     reminded = 0
-    async with deps.db.transaction() as tx:
+    async with UnitOfWork(deps) as work:
+        tx = work.tx
         since = await kv.get(tx, _SINCE_KEY)
         if since is None:
             since = iso(now)
@@ -54,6 +56,5 @@ async def remind(deps: Deps) -> int:
                 if person["chat_id"]:
                     await deps.enqueue(tx, person["chat_id"], "patrol_reminder", payload, iso(now))
             reminded += 1
-    if reminded:
-        deps.wake_outbox()
+        work.commit()
     return reminded

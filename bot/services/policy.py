@@ -32,18 +32,6 @@ def require_owner(actor: Actor, ticket: dict) -> None:
         raise Forbidden("not_owner")
 
 
-def require_handler_of_unit(actor: Actor, ticket: dict) -> None:
-    """签收/退回: a worker or department handler of the unit the ticket is waiting at."""
-    if actor.role not in HANDLER_ROLES or actor.unit_id != ticket["unit_id"]:
-        raise Forbidden("not_your_unit")
-
-
-def require_assignee(actor: Actor, ticket: dict) -> None:
-    """Work on an accepted ticket: only the person who signed for it."""
-    if actor.role not in HANDLER_ROLES or actor.id != ticket["handler_id"]:
-        raise Forbidden("not_assignee")
-
-
 async def require_supervisor_of(tx: Tx, actor: Actor, ticket: dict) -> list[int]:
     units = await jurisdiction(tx, actor)
     if not units or (ticket["unit_id"] not in units and ticket["grid_id"] not in units):

@@ -22,6 +22,7 @@ from datetime import datetime
 from bot.clock import iso, parse_iso
 from bot.services import cards, notify
 from bot.services.deps import Deps
+from bot.services.uow import UnitOfWork
 from bot.services.errors import Stale
 from bot.services.transitions import apply
 from bot.services.views import card
@@ -79,7 +80,8 @@ async def sweep(deps: Deps, limit: int = 1000) -> "SweepResult":
     """Find the tickets that need a message now and queue the messages; auto-close unrated tickets."""
     now = deps.now()
     result = SweepResult()
-    async with deps.db.transaction() as tx:
+    async with UnitOfWork(deps) as work:
+        tx = work.tx
         rows = await deadlines.due_for_alerts(tx, iso(now + deps.config.reminder_lead), limit)
         owed: dict[int, list[tuple[str, dict, int]]] = defaultdict(list)
         for ticket in rows:
@@ -88,8 +90,7 @@ async def sweep(deps: Deps, limit: int = 1000) -> "SweepResult":
         result.auto_closed = await _auto_close(tx, deps, now)
         await kv.put(tx, "last_sweep", {"at": iso(now), "messages": result.messages,
                                         "auto_closed": result.auto_closed})     # for `gridbot doctor`
-    if result.messages or result.auto_closed:
-        deps.wake_outbox()
+        work.commit()
     return result
 
 
