@@ -47,13 +47,13 @@ async def answer(update: Update, text: str | None = None, show_alert: bool = Fal
     replies.answer(update.callback_query.id, text[:190] if text else text, show_alert)
 
 
-async def edit_or_reply(update: Update, text: str, markup=None) -> None:
+async def edit_or_reply(update: Update, text: str, markup=None, card: dict | None = None) -> None:
     """Replace the message whose button was pressed (a new message if that one cannot be edited)."""
     query = update.callback_query
     if query is not None and query.message is not None:
-        replies.edit(query.message.chat.id, query.message.message_id, render.fit(text), markup)
+        replies.edit(query.message.chat.id, query.message.message_id, render.fit(text), markup, card)
         return
-    await reply(update, text, markup)
+    await reply(update, text, markup, card)
 
 
 async def refuse(update: Update, exc: ServiceError) -> None:

@@ -468,7 +468,9 @@ def live_card(p: dict) -> str:
     """A card edited to the ticket's state now (bot/services/cards.py)."""
     c = p["ticket"]
     if p.get("viewer") == "resident":
-        lines = [f"工单 <code>{esc(c['number'])}</code>：<b>{card_header(c, 'resident')}</b>",
+        head = f"✅ 已受理，工单号 <code>{esc(c['number'])}</code>" if p.get("card_kind") == "receipt" else \
+            f"工单 <code>{esc(c['number'])}</code>"
+        lines = [head, f"当前状态：<b>{card_header(c, 'resident')}</b>",
                  f"{esc(short(' '.join(c['text'].split()), 120))}"]
     else:
         kind_head = {"whistle": "🔔 吹哨", "extension_request": "延期申请", "urgent_alert": "紧急工单"}.get(

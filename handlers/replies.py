@@ -52,9 +52,13 @@ def say(chat_id: int, text: str, markup: TelegramObject | None = None, card: dic
     _owe(chat_id, SAY, payload)
 
 
-def edit(chat_id: int, message_id: int, text: str, markup: TelegramObject | None = None) -> None:
+def edit(chat_id: int, message_id: int, text: str, markup: TelegramObject | None = None,
+         card: dict | None = None) -> None:
     """Replace an earlier message; a new message instead if it can no longer be edited."""
-    _owe(chat_id, EDIT, {"message_id": message_id, "text": text, "markup": markup_dict(markup)})
+    payload = {"message_id": message_id, "text": text, "markup": markup_dict(markup)}
+    if card:
+        payload["card"] = card
+    _owe(chat_id, EDIT, payload)
 
 
 def answer(query_id: str, text: str | None = None, show_alert: bool = False) -> None:

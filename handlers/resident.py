@@ -200,7 +200,7 @@ async def on_draft_button(update: Update, context: GridContext) -> None:
         if op == "sub":
             view = await intake.submit(deps, actor, key=parts[1])
             await answer(update, "已提交")
-            await edit_or_reply(update, render.submitted(view))
+            await edit_or_reply(update, render.submitted(view), card=mark(view["id"], "receipt"))
             return
         if op == "x":
             draft = await intake.current(deps, actor)

@@ -50,7 +50,9 @@ async def test_full_lifecycle_leaves_no_button_that_would_be_refused(gridbot):
     await act(li, number, "退回", reply="不属于本网格，是第二网格的", expect="已退回")
     assert "已退回" in (await resident.wait_for("退回")).text
     await act(wang, "退回待派单", "派单/交办")
-    await wang.press(await wang.wait_for("请选择派往"), "纺织路社区第二网格")
+    picker = await wang.wait_for("请选择派往")
+    assert number in picker.text and "不属于本网格" in picker.text and picker.button("返回")
+    await wang.press(picker, "纺织路社区第二网格")
     await wang.wait_for("已派往 纺织路社区第二网格")
     assert "纺织路社区第二网格" in (await resident.wait_for("已派往")).text
     # the first worker's offer followed the ticket: a press on it says where it went

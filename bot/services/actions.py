@@ -83,7 +83,10 @@ async def prepare(deps: Deps, actor: Actor, code: str, ticket_id: int) -> dict:
     async with deps.db.read() as tx:
         ticket = await _visible(tx, actor, ticket_id)
         await check(tx, deps, actor, code, ticket)
-        return await card(tx, deps, ticket, reveal=actor.kind == "resident" or actor.id == ticket["handler_id"])
+        view = await card(tx, deps, ticket, reveal=actor.kind == "resident" or actor.id == ticket["handler_id"])
+        moves = [e for e in await tickets.events(tx, ticket_id) if e["action"] in ("return", "escalate")]
+        view["last_reason"] = moves[-1]["note"] if moves and ticket["state"] == "pending" else ""
+        return view
 
 
 async def perform(deps: Deps, actor: Actor, code: str, ticket_id: int, value=None) -> dict:
