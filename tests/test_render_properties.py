@@ -16,7 +16,7 @@ from nlp.tokenizer import Tokenizer
 TEXT = st.text(min_size=1, max_size=5000)
 SHORT = st.text(max_size=80)
 KINDS = ["resident_update", "new_ticket", "queue_item", "urgent_alert", "whistle", "extension_request",
-         "extension_decided", "reopened", "rated", "cancelled", "offer_taken", "comment", "resident_unreachable"]
+         "extension_decided", "reopened", "rated", "cancelled", "offer_taken", "comment", "resident_unreachable", "card", "unsatisfied_why"]
 EVENTS = list(render.RESIDENT_EVENTS) + ["unknown"]
 
 
@@ -64,8 +64,13 @@ def test_every_rendering_is_valid_html_within_limits(text, name):
         for event in (EVENTS if kind == "resident_update" else [None]):
             payload = {"ticket": c, "event": event, "note": text, "result": text, "reason": text, "comment": text,
                        "level": name, "department": name, "into": name, "message_id": 1, "number": c["number"],
-                       "taken_by": name, "approved": True, "rating": "satisfied"}
+                       "taken_by": name, "approved": True, "rating": "satisfied", "asked_by": name, "unit": name,
+                       "buttons": list(render.ACTION_LABELS) + ["rate"], "viewer": "staff", "card_kind": "whistle"}
             check(*render.outbox_message(kind, payload))
+            check(*render.outbox_message(kind, {**payload, "viewer": "resident", "card_kind": "receipt"}))
+    check(render.dispatch_picker({**c, "last_reason": text}, [{"id": 5, "name": name or "网格", "kind": "grid",
+                                                              "suggested": True}] * 120),
+          render.dispatch_keyboard(c["id"], [{"id": 5, "name": name or "网格", "kind": "grid"}] * 120))
     for deadline in ("accept", "resolve"):
         for stage, tier in (("remind", "handler"), ("overdue", "handler"), ("overdue", "above"), ("supervise", "supervision")):
             alert = {"ticket": c, "deadline": deadline, "stage": stage, "tier": tier, "due": c["accept_due"],

@@ -192,3 +192,20 @@ async def test_personal_numbers_masked_for_everyone_but_resident_and_handler(dep
     assert "13812345678" in mine["text"]
     other = await resident.status(deps, await actor(SUPERVISOR), view["number"])
     assert "13812345678" not in other["text"]
+
+
+async def test_stale_presses_say_what_happened(deps, actor):
+    """已由 李* 签收, 已办结 …: a press on a card that has moved on names what became of the ticket."""
+    from bot.services import actions
+    view = await submit(deps, await actor(RESIDENT))
+    li = await actor(WORKER)
+    await handling.accept(deps, li, view["id"])
+    with pytest.raises(Stale) as taken:
+        await handling.accept(deps, li, view["id"])
+    assert taken.value.reason == "taken" and taken.value.details["by"] == "李*"
+    await handling.resolve(deps, li, view["id"], "已疏通")
+    with pytest.raises(Stale) as resolved:
+        await handling.note(deps, li, view["id"], "再补充一句")
+    assert resolved.value.reason == "now_resolved"
+    with pytest.raises(NotFound):                   # ids that do not exist, however large
+        await actions.perform(deps, li, "acc", 2 ** 70)
