@@ -60,6 +60,8 @@ async def test_full_lifecycle_leaves_no_button_that_would_be_refused(gridbot):
     assert not offer.button("签收")
     query = await li.forge_press(offer, f"t:acc:{(await ticket_state(gridbot.deps, number))['id']}")
     assert "已转派至 纺织路社区第二网格" in (await answer_of(gridbot.control, query))["answer"]["text"]
+    await wang.send(f"/status {number}")
+    assert "派单至 纺织路社区第二网格" in (await wang.wait_for("办理记录")).text   # history names the target
     # sign for, an extension asked and approved
     await act(zhao, number, "签收", expect="办理中")
     await act(zhao, number, "延期", reply="2027-01-15 需要等施工队进场", expect="已提交延期申请")
@@ -82,6 +84,8 @@ async def test_full_lifecycle_leaves_no_button_that_would_be_refused(gridbot):
     await _settle(gridbot)
     for chat in (WORKER, WORKER2, SUPERVISOR, RESIDENT):
         assert await refused_buttons(gridbot, chat) == [], chat
+    receipt = next(m for m in await resident.bot_messages() if "已受理" in m.text)
+    assert "已归档" in receipt.text and [b[0] for b in receipt.buttons] == ["补充评价"]   # the receipt followed too
     # every card of the ticket now says it is archived
     cards = [m for m in await zhao.bot_messages() if number in m.text and m.edited]
     assert cards and all("已归档" in m.text for m in cards)

@@ -64,6 +64,7 @@ async def test_escalate_to_street_then_department_resolves(gridbot):
     await liu.wait_for("已派往 区水务局")
     await resident.wait_for("已交由 区水务局 办理")
     await act(chen, number, "签收", expect="办理中")
+    await resident.wait_for("已由部门办理人")          # the role word is right (not 网格员)
     await _resolve(chen, number, "已更换主管道")
     assert "已更换主管道" in (await resident.wait_for("已办结")).text
     assert await history(gridbot.deps, number) == [

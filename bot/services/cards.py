@@ -17,7 +17,7 @@ from storage.db import Tx
 
 # Outbox kinds that show a ticket to someone who may act on it (or follow it).
 CARD_KINDS = frozenset({"new_ticket", "queue_item", "urgent_alert", "whistle", "extension_request", "reopened",
-                        "resident_reply", "deadline_alert", "card"})
+                        "resident_reply", "deadline_alert"})
 RESIDENT_CARD_EVENTS = frozenset({"resolved"})       # the resident's message with the rating buttons
 REFRESH = "card"                                     # the outbox kind of an edit to a card
 
@@ -55,7 +55,7 @@ async def record_sent(tx: Tx, deps: Deps, sent: list[tuple[dict, int]]) -> None:
     now = deps.now_iso()
     for row, message_id in sent:
         kind = card_of(row)
-        if kind is None or message_id is None:
+        if kind is None or message_id is None or row["kind"] == REFRESH:      # an edit of a card known already
             continue
         payload = row["payload"]
         ticket_id = (payload.get("card") or {}).get("ticket_id") or row["ticket_id"]
@@ -65,7 +65,7 @@ async def record_sent(tx: Tx, deps: Deps, sent: list[tuple[dict, int]]) -> None:
         await cards.record(tx, ticket_id, row["chat_id"], message_id, viewer.kind, viewer.id, kind, now)
         shown = (payload.get("ticket") or {}).get("version")
         ticket = await tickets.get(tx, ticket_id)
-        if ticket is not None and (shown is None or shown != ticket["version"]) and row["kind"] != REFRESH:
+        if ticket is not None and (shown is None or shown != ticket["version"]):
             await _edit(tx, deps, ticket, {"chat_id": row["chat_id"], "message_id": message_id, "kind": kind}, viewer)
 
 

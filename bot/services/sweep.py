@@ -22,12 +22,13 @@ from datetime import datetime
 from bot.clock import iso, parse_iso
 from bot.services import cards, notify
 from bot.services.deps import Deps
+from bot.services.accounts import actor_in
 from bot.services.uow import UnitOfWork
 from bot.services.errors import Stale
 from bot.services.transitions import apply
 from bot.services.views import card
 from bot.workflow import Action
-from storage import deadlines, kv, org
+from storage import deadlines, kv, org, tickets
 from storage.db import Tx
 
 
@@ -133,7 +134,11 @@ async def _deliver(tx: Tx, deps: Deps, owed, result: SweepResult) -> None:
             result.digests += 1
             result.messages += 1
         else:
+            viewer = await actor_in(tx, chat_id, create=False)
             for kind, payload, ticket_id in messages:
+                ticket = await tickets.get(tx, ticket_id) if viewer is not None else None
+                if ticket is not None:                 # the buttons this viewer may use (a live card once sent)
+                    payload = {**payload, "buttons": await cards.buttons_for(tx, deps, viewer, ticket)}
                 await deps.enqueue(tx, chat_id, kind, payload, now, ticket_id)
                 result.messages += 1
 
