@@ -58,7 +58,7 @@ async def status(update: Update, context: GridContext) -> None:
     except ServiceError as exc:
         await refuse(update, exc)
         return
-    await reply(update, render.ticket_detail(view), render.status_keyboard(view), card=mark(view["id"]))
+    await reply(update, render.ticket_detail(view), render.status_keyboard(view), card=mark(view))
 
 
 async def cancel(update: Update, context: GridContext) -> None:
@@ -100,7 +100,7 @@ async def _answer_status(update: Update, context: GridContext, text: str) -> boo
         except ServiceError:
             view = None
         if view is not None:
-            await reply(update, render.ticket_detail(view), render.status_keyboard(view), card=mark(view["id"]))
+            await reply(update, render.ticket_detail(view), render.status_keyboard(view), card=mark(view))
             return True
     cards = await resident.open_tickets(deps, actor)
     leftover = intent.status_leftover(text)
@@ -200,7 +200,7 @@ async def on_draft_button(update: Update, context: GridContext) -> None:
         if op == "sub":
             view = await intake.submit(deps, actor, key=parts[1])
             await answer(update, "已提交")
-            await edit_or_reply(update, render.submitted(view), card=mark(view["id"], "receipt"))
+            await edit_or_reply(update, render.submitted(view), card=mark(view, "receipt"))
             return
         if op == "x":
             draft = await intake.current(deps, actor)

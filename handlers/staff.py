@@ -23,7 +23,7 @@ async def tasks(update: Update, context: GridContext) -> None:
     await reply(update, render.tasks_list(cards))
     for card in cards[:10]:
         await reply(update, render.ticket_for_staff(card, render.card_header(card)),
-                    render.ticket_keyboard(card["id"], card["buttons"]), card=mark(card["id"]))
+                    render.ticket_keyboard(card["id"], card["buttons"]), card=mark(card))
 
 
 async def whistle(update: Update, context: GridContext) -> None:
@@ -45,7 +45,7 @@ async def _whistle(update: Update, context: GridContext, text: str) -> None:
     except ServiceError as exc:
         await refuse(update, exc)
         return
-    await reply(update, render.done("whistle", view), card=mark(view["id"]))
+    await reply(update, render.done("whistle", view), card=mark(view))
 
 
 async def on_photo(update: Update, context: GridContext) -> None:
@@ -93,6 +93,6 @@ async def on_answer(update: Update, context: GridContext, awaiting: dict, text: 
         return
     if what == "ask":
         await reply(update, render.done("ask", view), render.ticket_keyboard(ticket_id, view["buttons"]),
-                    card=mark(ticket_id))
+                    card=mark(view))
         return
     await reply(update, render.done(what, view))

@@ -20,10 +20,10 @@ async def queue(update: Update, context: GridContext) -> None:
     await reply(update, render.queue_list(items))
     for card in items["waiting"][:10]:
         await reply(update, render.ticket_for_staff(card, "待派单"), render.ticket_keyboard(card["id"], card["buttons"]),
-                    card=mark(card["id"]))
+                    card=mark(card))
     for card in items["extensions"][:10]:
         text, markup = render.outbox_message("extension_request", {"ticket": card, "buttons": card["buttons"]})
-        await reply(update, text, markup, card=mark(card["id"]))
+        await reply(update, text, markup, card=mark(card))
 
 
 async def merge(update: Update, context: GridContext) -> None:

@@ -12,7 +12,7 @@ from bot.services import policy
 from bot.services.accounts import actor_in
 from bot.services.deps import Actor, Deps
 from bot.services.views import card
-from storage import cards, tickets
+from storage import cards, outbox, tickets
 from storage.db import Tx
 
 # Outbox kinds that show a ticket to someone who may act on it (or follow it).
@@ -34,9 +34,9 @@ def card_of(row: dict) -> str | None:
     return row["kind"] if row["kind"] in CARD_KINDS else None
 
 
-def mark(ticket_id: int, kind: str = "reply") -> dict:
-    """The payload key that makes a direct reply a card of `ticket_id`."""
-    return {"ticket_id": ticket_id, "kind": kind}
+def mark(view: dict, kind: str = "reply") -> dict:
+    """The payload key that makes a direct reply a card of the ticket `view` shows (at its version)."""
+    return {"ticket_id": view["id"], "kind": kind, "version": view.get("version")}
 
 
 async def facts_for(tx: Tx, deps: Deps, actor: Actor, ticket: dict) -> Facts:
@@ -63,9 +63,9 @@ async def record_sent(tx: Tx, deps: Deps, sent: list[tuple[dict, int]]) -> None:
         if viewer is None:
             continue
         await cards.record(tx, ticket_id, row["chat_id"], message_id, viewer.kind, viewer.id, kind, now)
-        shown = (payload.get("ticket") or {}).get("version")
+        shown = (payload.get("ticket") or payload.get("card") or {}).get("version")
         ticket = await tickets.get(tx, ticket_id)
-        if ticket is not None and (shown is None or shown != ticket["version"]):
+        if ticket is not None and shown is not None and shown != ticket["version"]:
             await _edit(tx, deps, ticket, {"chat_id": row["chat_id"], "message_id": message_id, "kind": kind}, viewer)
 
 
@@ -74,9 +74,12 @@ async def refresh(tx: Tx, deps: Deps, ticket: dict) -> int:
     count = 0
     for row in await cards.of_ticket(tx, ticket["id"]):
         viewer = await actor_in(tx, row["chat_id"], create=False)
-        if viewer is not None and viewer.kind == row["viewer_kind"] and viewer.id == row["viewer_id"]:
-            await _edit(tx, deps, ticket, row, viewer)
-            count += 1
+        if viewer is None or viewer.kind != row["viewer_kind"] or viewer.id != row["viewer_id"]:
+            continue
+        if viewer.kind == "resident" and await outbox.undeliverable_count(tx, row["chat_id"]):
+            continue                          # she blocked the bot: her handler is told once, not each edit
+        await _edit(tx, deps, ticket, row, viewer)
+        count += 1
     return count
 
 
