@@ -120,3 +120,15 @@ async def test_whistle_is_held_by_the_whistler_and_each_supervisor_gets_one_aler
     assert len(alerts) == 1 and alerts[0].button("派单/交办")                      # one alert, with what he can do
     assert not [m for m in await zhao.bot_messages() if number in m.text]
     assert await refused_buttons(gridbot, WORKER) == [] and await refused_buttons(gridbot, SUPERVISOR) == []
+
+
+async def test_dispatch_picker_back_restores_the_card(gridbot):
+    resident, li, wang = gridbot.user(RESIDENT), gridbot.user(WORKER), gridbot.user(SUPERVISOR)
+    number = await report(resident)
+    await act(li, number, "退回", reply="不属于本网格", expect="已退回")
+    queue = await act(wang, "退回待派单", "派单/交办")
+    picker = await wang.wait_for("请选择派往")
+    assert picker.message_id == queue.message_id
+    await wang.press(picker, "返回")
+    card = await wang.wait_for(lambda m: m.message_id == queue.message_id and "请选择派往" not in m.text)
+    assert number in card.text and card.button("派单/交办")
