@@ -190,3 +190,10 @@ async def test_personal_numbers_masked_for_everyone_but_resident_and_handler(dep
     assert "13812345678" in mine["text"]
     other = await resident.status(deps, await actor(SUPERVISOR), view["number"])
     assert "13812345678" not in other["text"]
+
+
+def test_retries_start_gently_then_back_off_up_to_the_cap(deps):
+    from bot.services.outbox import backoff
+    waits = [backoff(deps, attempts).total_seconds() for attempts in range(8)]
+    assert waits == [1, 1, 1, 2, 4, 8, 16, 32]
+    assert backoff(deps, 40) == deps.config.outbox_max_backoff
