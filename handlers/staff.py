@@ -6,7 +6,7 @@ from datetime import datetime, time
 from telegram import Update
 
 from bot.services import handling, inputs
-from bot.services.errors import InvalidInput, ServiceError
+from bot.services.errors import Forbidden, InvalidInput, ServiceError
 from handlers import render
 from handlers.common import GridContext, answer, edit_or_reply, refuse, reply
 
@@ -32,7 +32,7 @@ async def whistle(update: Update, context: GridContext) -> None:
     text = " ".join(context.args or [])
     if not text:
         if context.actor.role != "worker":
-            await refuse(update, InvalidInput("forbidden"))
+            await refuse(update, Forbidden("whistle_not_worker"))
             return
         await inputs.expect(context.deps, context.actor.chat_id, "whistle")
         await reply(update, render.PROMPTS["whistle"])

@@ -140,7 +140,7 @@ async def tasks(deps: Deps, actor: Actor) -> list[dict]:
 async def whistle(deps: Deps, actor: Actor, text: str, photo: str | None = None) -> dict:
     """吹哨: a hazard found on patrol; an urgent ticket in the worker's grid, straight to supervisors and the department."""
     if actor.role != "worker":
-        raise Forbidden("not_worker")
+        raise Forbidden("whistle_not_worker")
     text = _reason(text, "whistle")
     result = deps.classifier.classify(text)
     draft = {"text": text, "category": result.category, "priority": "urgent", "unit_id": actor.unit_id,
