@@ -1,17 +1,15 @@
 """Grid workers' and department handlers' chat: sign for, return, progress, resolve, escalate, extend, whistle."""
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from telegram import Update
 
 from bot.services import handling, inputs
 from bot.services.errors import Forbidden, InvalidInput, ServiceError
-from handlers import render
+from handlers import extension, render
 from handlers.common import GridContext, answer, edit_or_reply, refuse, reply
 
 # Buttons that need a text answer first: the prompt is shown, the next text completes the action.
-ASKS = {"ret", "note", "res", "esc", "ext", "ask"}
+ASKS = {"ret", "note", "res", "esc", "ask"}      # 延期 is handlers/extension.py
 
 
 async def tasks(update: Update, context: GridContext) -> None:
@@ -63,6 +61,9 @@ async def on_ticket_button(update: Update, context: GridContext, action: str, ti
             await answer(update)
             await edit_or_reply(update, render.done("resume", view))
             return
+        if action == "ext":
+            await extension.on_button(update, context, ticket_id, arg)
+            return
         if action in ASKS:
             await handling.may_ask(deps, actor, action, ticket_id)
             await inputs.expect(deps, actor.chat_id, action, ticket_id)
@@ -72,15 +73,6 @@ async def on_ticket_button(update: Update, context: GridContext, action: str, ti
         raise ValueError(action)
     except ServiceError as exc:
         await refuse(update, exc)
-
-
-def _parse_extension(text: str, tz) -> tuple[datetime, str]:
-    head, _, reason = text.strip().partition(" ")
-    try:
-        day = datetime.strptime(head, "%Y-%m-%d").date()
-    except ValueError as exc:
-        raise InvalidInput("extension_date") from exc
-    return datetime.combine(day, time(18, 0), tz), reason.strip()
 
 
 async def on_photo(update: Update, context: GridContext) -> None:
@@ -124,8 +116,8 @@ async def on_answer(update: Update, context: GridContext, awaiting: dict, text: 
         elif what == "esc":
             view = await handling.escalate(deps, actor, ticket_id, text)
         elif what == "ext":
-            due, reason = _parse_extension(text, deps.calendar.tz)
-            view = await handling.request_extension(deps, actor, ticket_id, due, reason)
+            await extension.on_answer(update, context, awaiting, text)
+            return
         elif what == "ask":
             view = await handling.ask_resident(deps, actor, ticket_id, text)
             await reply(update, render.done("ask", view), render.resume_keyboard(ticket_id))
