@@ -564,14 +564,25 @@ SCHEDULE_KINDS = {"deadline_alert", "deadline_digest", "briefing", "briefing_cha
 PHOTO_KINDS = {"briefing_chart"}
 
 
-def _overdue_for(seconds: int) -> str:
-    days, rest = divmod(max(0, int(seconds)), 86400)
-    hours, rest = divmod(rest, 3600)
+def duration_text(seconds: float) -> str:
+    """A span to the nearest minute, at least 1分钟: 3分钟, 2小时5分钟, 1天3小时 (never 0秒)."""
+    minutes = max(1, round(seconds / 60))
+    days, minutes = divmod(minutes, 1440)
+    hours, minutes = divmod(minutes, 60)
     if days:
-        return f"{days}天{hours}小时"
+        hours += minutes >= 30                   # a day and more: to the hour
+        days, hours = (days + 1, 0) if hours == 24 else (days, hours)
+        return f"{days}天" + (f"{hours}小时" if hours else "")
     if hours:
-        return f"{hours}小时{rest // 60}分钟"
-    return f"{max(1, rest // 60)}分钟" if rest >= 60 else f"{rest}秒"
+        return f"{hours}小时" + (f"{minutes}分钟" if minutes else "")
+    return f"{minutes}分钟"
+
+
+def deadline_state(p: dict) -> str:
+    """剩余 10分钟 before the deadline, 已超时 2小时 after it."""
+    if p["stage"] == "remind":
+        return f"剩余 {duration_text(p.get('left_seconds') or 0)}"
+    return f"已超时 {duration_text(p.get('overdue_seconds') or 0)}"
 
 
 def deadline_header(deadline: str, stage: str, tier: str) -> str:
@@ -584,16 +595,19 @@ def deadline_header(deadline: str, stage: str, tier: str) -> str:
 
 
 def deadline_alert(p: dict) -> str:
+    """One deadline's alert: each label once (the card's two deadlines are not repeated)."""
     c = p["ticket"]
-    text = ticket_for_staff(c, deadline_header(p["deadline"], p["stage"], p["tier"]))
-    extra = f"{DEADLINE_NAMES.get(p['deadline'], '')}时限：{when(p['due'])}"
-    if p["stage"] != "remind":
-        extra += f"，已超时 {_overdue_for(p.get('overdue_seconds', 0))}"
+    urgent = "🔴 紧急 " if c["priority"] == "urgent" else ""
+    lines = [f"{urgent}<b>{esc(deadline_header(p['deadline'], p['stage'], p['tier']))}</b> <code>{esc(c['number'])}</code>",
+             f"类别：{esc(c['category_name'])}",
+             f"位置：{where_text(c)}",
+             f"{DEADLINE_NAMES.get(p['deadline'], '')}时限：{when(p['due'])}（{deadline_state(p)}）"]
     if c.get("handler_name"):
-        extra += f"\n承办人：{esc(c['handler_name'])}"
-    elif c.get("unit_name"):
-        extra += f"\n承办单位：{esc(c['unit_name'])}"
-    return fit(f"{text}\n\n{extra}")
+        lines.append(f"承办人：{esc(c['handler_name'])}")
+    elif c.get("unit_name") and c.get("unit_name") != c.get("grid_name"):
+        lines.append(f"承办单位：{esc(c['unit_name'])}")
+    lines.append(f"\n{esc(short(c['text'], 1500))}")
+    return fit("\n".join(lines))
 
 
 def deadline_digest(p: dict) -> str:
@@ -601,7 +615,7 @@ def deadline_digest(p: dict) -> str:
     for item in p["items"]:
         head = deadline_header(item["deadline"], item["stage"], item["tier"])
         lines.append(f"• <code>{esc(item['number'])}</code> {esc(item['category_name'])} "
-                     f"{esc(item['place'] or '')}：{esc(head)}（时限 {when(item['due'])}）")
+                     f"{esc(item['place'] or '')}：{esc(head)}（时限 {when(item['due'])}，{deadline_state(item)}）")
     lines.append("\n请用 /tasks 或 /queue 查看并处理。")
     return fit("\n".join(lines))
 
