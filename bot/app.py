@@ -65,7 +65,7 @@ async def build_deps(config: Config, clock: Clock | None = None, db: Database | 
 async def refresh_places(deps: Deps) -> None:
     """Rebuild the locator and the tokenizer's place words from the org tree."""
     async with deps.db.read() as tx:
-        aliases = place_aliases(await org.aliases(tx))
+        aliases = place_aliases(await org.aliases_with_kind(tx))
         deps.boundaries = await org.boundaries(tx)
     deps.locator = Locator(aliases)
     deps.classifier = Classifier(deps.lexicon, Tokenizer(alias for alias, _ in aliases))

@@ -181,7 +181,12 @@ async def descendant_ids(tx: Tx, unit_id: int) -> list[int]:
     return [r["id"] for r in await tx.all(_DESCENDANT_IDS, {"id": unit_id})]
 
 
-async def aliases(tx: Tx) -> list[tuple[str, str, str]]:
+async def aliases(tx: Tx) -> list[tuple[str, str]]:
+    """(alias, unit_code) pairs, unit names included."""
+    return [(r["alias"], r["code"]) for r in await tx.all(_ALIASES)]
+
+
+async def aliases_with_kind(tx: Tx) -> list[tuple[str, str, str]]:
     """(alias, unit_code, unit kind) of every unit, unit names included."""
     return [(r["alias"], r["code"], r["kind"]) for r in await tx.all(_ALIASES)]
 
