@@ -83,7 +83,7 @@ async def on_photo(update: Update, context: GridContext) -> None:
     what = awaiting["what"] if awaiting else None
     if what not in ("res", "whistle"):
         if awaiting:
-            await inputs.expect(deps, actor.chat_id, what, awaiting.get("ticket_id"))
+            await inputs.expect(deps, actor.chat_id, what, awaiting.get("ticket_id"), until=awaiting.get("until"))
         await reply(update, render.error_text("staff_text"))
         return
     if not message.caption:
