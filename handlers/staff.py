@@ -1,17 +1,15 @@
 """Grid workers' and department handlers' chat: sign for, return, progress, resolve, escalate, extend, whistle."""
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from telegram import Update
 
 from bot.services import handling, inputs
-from bot.services.errors import InvalidInput, ServiceError
-from handlers import render
+from bot.services.errors import Forbidden, InvalidInput, ServiceError
+from handlers import extension, render
 from handlers.common import GridContext, answer, edit_or_reply, refuse, reply
 
 # Buttons that need a text answer first: the prompt is shown, the next text completes the action.
-ASKS = {"ret", "note", "res", "esc", "ext", "ask"}
+ASKS = {"ret", "note", "res", "esc", "ask"}      # 延期 is handlers/extension.py
 
 
 async def tasks(update: Update, context: GridContext) -> None:
@@ -32,7 +30,7 @@ async def whistle(update: Update, context: GridContext) -> None:
     text = " ".join(context.args or [])
     if not text:
         if context.actor.role != "worker":
-            await refuse(update, InvalidInput("forbidden"))
+            await refuse(update, Forbidden("whistle_not_worker"))
             return
         await inputs.expect(context.deps, context.actor.chat_id, "whistle")
         await reply(update, render.PROMPTS["whistle"])
@@ -63,6 +61,9 @@ async def on_ticket_button(update: Update, context: GridContext, action: str, ti
             await answer(update)
             await edit_or_reply(update, render.done("resume", view))
             return
+        if action == "ext":
+            await extension.on_button(update, context, ticket_id, arg)
+            return
         if action in ASKS:
             await handling.may_ask(deps, actor, action, ticket_id)
             await inputs.expect(deps, actor.chat_id, action, ticket_id)
@@ -74,15 +75,6 @@ async def on_ticket_button(update: Update, context: GridContext, action: str, ti
         await refuse(update, exc)
 
 
-def _parse_extension(text: str, tz) -> tuple[datetime, str]:
-    head, _, reason = text.strip().partition(" ")
-    try:
-        day = datetime.strptime(head, "%Y-%m-%d").date()
-    except ValueError as exc:
-        raise InvalidInput("extension_date") from exc
-    return datetime.combine(day, time(18, 0), tz), reason.strip()
-
-
 async def on_photo(update: Update, context: GridContext) -> None:
     """A photo answers 办结 (result in the caption) or 吹哨; otherwise staff use buttons and commands."""
     deps, actor = context.deps, context.actor
@@ -91,7 +83,7 @@ async def on_photo(update: Update, context: GridContext) -> None:
     what = awaiting["what"] if awaiting else None
     if what not in ("res", "whistle"):
         if awaiting:
-            await inputs.expect(deps, actor.chat_id, what, awaiting.get("ticket_id"))
+            await inputs.expect(deps, actor.chat_id, what, awaiting.get("ticket_id"), until=awaiting.get("until"))
         await reply(update, render.error_text("staff_text"))
         return
     if not message.caption:
@@ -124,8 +116,8 @@ async def on_answer(update: Update, context: GridContext, awaiting: dict, text: 
         elif what == "esc":
             view = await handling.escalate(deps, actor, ticket_id, text)
         elif what == "ext":
-            due, reason = _parse_extension(text, deps.calendar.tz)
-            view = await handling.request_extension(deps, actor, ticket_id, due, reason)
+            await extension.on_answer(update, context, awaiting, text)
+            return
         elif what == "ask":
             view = await handling.ask_resident(deps, actor, ticket_id, text)
             await reply(update, render.done("ask", view), render.resume_keyboard(ticket_id))

@@ -121,7 +121,8 @@ async def request_extension(deps: Deps, actor: Actor, ticket_id: int, new_due: d
             raise InvalidInput("extension_date")
         ticket = await apply(tx, deps, ticket, Action.REQUEST_EXTENSION, actor, note=reason,
                              data={"until": iso(new_due)}, extension_due=iso(new_due), extension_reason=reason)
-        await notify.supervisors_above(tx, deps, ticket, "extension_request", unit_id=ticket["grid_id"] or ticket["unit_id"])
+        await notify.supervisors_above(tx, deps, ticket, "extension_request", unit_id=ticket["grid_id"] or ticket["unit_id"],
+                                       requester={"name": actor.name, "unit": actor.unit_name})
         view = await card(tx, deps, ticket)
     deps.wake_outbox()
     return view
@@ -140,7 +141,7 @@ async def tasks(deps: Deps, actor: Actor) -> list[dict]:
 async def whistle(deps: Deps, actor: Actor, text: str, photo: str | None = None) -> dict:
     """吹哨: a hazard found on patrol; an urgent ticket in the worker's grid, straight to supervisors and the department."""
     if actor.role != "worker":
-        raise Forbidden("not_worker")
+        raise Forbidden("whistle_not_worker")
     text = _reason(text, "whistle")
     result = deps.classifier.classify(text)
     draft = {"text": text, "category": result.category, "priority": "urgent", "unit_id": actor.unit_id,
