@@ -11,7 +11,7 @@ import signal
 from dataclasses import replace
 from pathlib import Path
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
@@ -29,7 +29,7 @@ from handlers.polling import Poller
 from handlers.processor import ChatOrderedProcessor
 from nlp.classifier import Classifier
 from nlp.lexicon import default_lexicon, load_lexicon, merge_lexicons
-from nlp.locator import Locator
+from nlp.locator import Locator, place_aliases
 from nlp.tokenizer import Tokenizer
 from storage import org
 from storage.db import Database
@@ -67,7 +67,7 @@ async def build_deps(config: Config, clock: Clock | None = None, db: Database | 
 async def refresh_places(deps: Deps) -> None:
     """Rebuild the locator and the tokenizer's place words from the org tree."""
     async with deps.db.read() as tx:
-        aliases = await org.aliases(tx)
+        aliases = place_aliases(await org.aliases_with_kind(tx))
         deps.boundaries = await org.boundaries(tx)
     deps.locator = Locator(aliases)
     deps.classifier = Classifier(deps.lexicon, Tokenizer(alias for alias, _ in aliases))
@@ -148,14 +148,30 @@ async def stop(application: Application) -> None:
     await deps.db.close()
 
 
-async def bind_demo_accounts(deps: Deps) -> None:
-    """Sandbox only: log the demo chat users in as the demo staff."""
+async def bind_demo_accounts(deps: Deps) -> dict[int, str]:
+    """Sandbox only: log the demo chat users in as the demo staff; returns each demo staff chat's role."""
     from bot.demo import DEMO_ACCOUNTS
+    bound: dict[int, str] = {}
     async with deps.db.transaction() as tx:
         for chat_id, phone in DEMO_ACCOUNTS.items():
             person = await org.staff_by_phone(tx, phone) if phone else None
             if person is not None and person["chat_id"] is None and await org.staff_by_chat(tx, chat_id) is None:
                 await org.bind_staff(tx, person["id"], chat_id)
+            person = await org.staff_by_chat(tx, chat_id)
+            if person is not None:
+                bound[chat_id] = person["role"]
+    return bound
+
+
+async def show_staff_menus(application: Application, roles: dict[int, str]) -> None:
+    """Each pre-bound chat sees its role's command menu, as staff who bind with a code do
+    (one call per chat: for the few demo accounts only, never the whole roster)."""
+    for chat_id, role in roles.items():
+        commands = [BotCommand(n, d) for n, d in render.COMMANDS.get(role, render.COMMANDS["resident"])]
+        try:
+            await application.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+        except TelegramError as exc:
+            log.warning("setMyCommands failed for chat %s: %s", chat_id, exc)
 
 
 async def serve(config: Config) -> None:
@@ -168,14 +184,14 @@ async def serve(config: Config) -> None:
         await sandbox.start(config.sandbox_host, config.sandbox_port)
         config = replace(config, telegram_base_url=sandbox.bot_api_url, telegram_base_file_url=sandbox.file_url)
     deps = await build_deps(config)
-    if sandbox is not None:
-        await bind_demo_accounts(deps)
+    demo_staff = await bind_demo_accounts(deps) if sandbox is not None else {}
     application = build_application(config, deps)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     await start(application)
+    await show_staff_menus(application, demo_staff)
     if sandbox is not None:
         print(f"GridBot sandbox: open {sandbox.page_url} in your browser", flush=True)
     else:

@@ -33,4 +33,6 @@ class DeadlinePolicy:
         return iso(old_due + (now - paused_at))
 
     def extension_end(self, day: date) -> datetime:
-        return datetime.combine(day, EXTENSION_END_OF_DAY, self.calendar.tz)
+        """An extension runs to the end of the day asked for: the end of office hours, or 18:00."""
+        hours = self.calendar.office_hours
+        return datetime.combine(day, hours[1] if hours else EXTENSION_END_OF_DAY, self.calendar.tz)

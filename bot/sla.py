@@ -112,3 +112,12 @@ def due(start: datetime, duration: timedelta, working_time: bool, calendar: Work
 def deadlines(start: datetime, limit: TimeLimit, calendar: WorkCalendar) -> Deadlines:
     return Deadlines(due(start, limit.accept, limit.working_time, calendar),
                      due(start, limit.resolve, limit.working_time, calendar))
+
+
+REMINDER_SHARE = 1 / 3       # a reminder comes at most this share of the time limit before the deadline
+
+
+def reminder_lead(lead: timedelta, limit: timedelta) -> timedelta:
+    """How long before a deadline to remind: the configured lead, but never more than a third of the
+    time limit (an urgent 30-minute sign-for is reminded 10 minutes before, not at once)."""
+    return min(lead, limit * REMINDER_SHARE) if limit > timedelta(0) else lead

@@ -120,7 +120,9 @@ ERRORS = {
     "note": "请输入进展说明。",
     "result": "请输入办理结果。",
     "whistle": "请在 /whistle 后面写明隐患情况，例如：/whistle 人民东路62号院3号楼外墙脱落",
-    "extension_date": "延期日期要晚于当前期限。格式：2026-12-01 原因",
+    "whistle_not_worker": "吹哨（/whistle）是网格员上报巡查中发现的隐患用的。"
+                          "如需反映问题，请直接发送文字描述，我会为您生成工单并派给所在网格。",
+    "extension_date": "延期日期要晚于当前办结时限，请重新输入日期和原因。",
     "no_extension": "这张工单没有待审批的延期申请。",
     "merge_target": "原工单号不对，或不能合并到它。格式：/merge 重复工单号 原工单号",
     "rating": "请用按钮评价。",
@@ -607,10 +609,7 @@ def _ticket_message(kind: str, payload: dict) -> tuple[str, Keyboard | None]:
     if kind == "whistle":
         return ticket_for_staff(c, "🔔 吹哨：网格员发现隐患"), None
     if kind == "extension_request":
-        asked = f"\n申请人：{esc(payload['asked_by'])}" if payload.get("asked_by") else ""
-        return fit(ticket_for_staff(c, "延期申请")
-                   + f"\n\n申请延至：{when(c.get('extension_due'))}\n原因：{esc(c.get('extension_reason'))}{asked}"), \
-            extension_keyboard(c["id"])
+        return extension_request(c, payload.get("requester")), extension_keyboard(c["id"])
     if kind == "extension_decided":
         verdict = "已批准" if payload.get("approved") else "未批准"
         return f"工单 <code>{esc(c['number'])}</code> 的延期申请{verdict}。办结时限：{when(c['resolve_due'])}", None
@@ -666,14 +665,25 @@ SCHEDULE_KINDS = {"deadline_alert", "deadline_digest", "briefing", "briefing_cha
 PHOTO_KINDS = {"briefing_chart"}
 
 
-def _overdue_for(seconds: int) -> str:
-    days, rest = divmod(max(0, int(seconds)), 86400)
-    hours, rest = divmod(rest, 3600)
+def duration_text(seconds: float) -> str:
+    """A span to the nearest minute, at least 1分钟: 3分钟, 2小时5分钟, 1天3小时 (never 0秒)."""
+    minutes = max(1, round(seconds / 60))
+    days, minutes = divmod(minutes, 1440)
+    hours, minutes = divmod(minutes, 60)
     if days:
-        return f"{days}天{hours}小时"
+        hours += minutes >= 30                   # a day and more: to the hour
+        days, hours = (days + 1, 0) if hours == 24 else (days, hours)
+        return f"{days}天" + (f"{hours}小时" if hours else "")
     if hours:
-        return f"{hours}小时{rest // 60}分钟"
-    return f"{max(1, rest // 60)}分钟" if rest >= 60 else f"{rest}秒"
+        return f"{hours}小时" + (f"{minutes}分钟" if minutes else "")
+    return f"{minutes}分钟"
+
+
+def deadline_state(p: dict) -> str:
+    """剩余 10分钟 before the deadline, 已超时 2小时 after it."""
+    if p["stage"] == "remind":
+        return f"剩余 {duration_text(p.get('left_seconds') or 0)}"
+    return f"已超时 {duration_text(p.get('overdue_seconds') or 0)}"
 
 
 def deadline_header(deadline: str, stage: str, tier: str) -> str:
@@ -686,16 +696,19 @@ def deadline_header(deadline: str, stage: str, tier: str) -> str:
 
 
 def deadline_alert(p: dict) -> str:
+    """One deadline's alert: each label once (the card's two deadlines are not repeated)."""
     c = p["ticket"]
-    text = ticket_for_staff(c, deadline_header(p["deadline"], p["stage"], p["tier"]))
-    extra = f"{DEADLINE_NAMES.get(p['deadline'], '')}时限：{when(p['due'])}"
-    if p["stage"] != "remind":
-        extra += f"，已超时 {_overdue_for(p.get('overdue_seconds', 0))}"
+    urgent = "🔴 紧急 " if c["priority"] == "urgent" else ""
+    lines = [f"{urgent}<b>{esc(deadline_header(p['deadline'], p['stage'], p['tier']))}</b> <code>{esc(c['number'])}</code>",
+             f"类别：{esc(c['category_name'])}",
+             f"位置：{where_text(c)}",
+             f"{DEADLINE_NAMES.get(p['deadline'], '')}时限：{when(p['due'])}（{deadline_state(p)}）"]
     if c.get("handler_name"):
-        extra += f"\n承办人：{esc(c['handler_name'])}"
-    elif c.get("unit_name"):
-        extra += f"\n承办单位：{esc(c['unit_name'])}"
-    return fit(f"{text}\n\n{extra}")
+        lines.append(f"承办人：{esc(c['handler_name'])}")
+    elif c.get("unit_name") and c.get("unit_name") != c.get("grid_name"):
+        lines.append(f"承办单位：{esc(c['unit_name'])}")
+    lines.append(f"\n{esc(short(c['text'], 1500))}")
+    return fit("\n".join(lines))
 
 
 def deadline_digest(p: dict) -> str:
@@ -703,7 +716,7 @@ def deadline_digest(p: dict) -> str:
     for item in p["items"]:
         head = deadline_header(item["deadline"], item["stage"], item["tier"])
         lines.append(f"• <code>{esc(item['number'])}</code> {esc(item['category_name'])} "
-                     f"{esc(item['place'] or '')}：{esc(head)}（时限 {when(item['due'])}）")
+                     f"{esc(item['place'] or '')}：{esc(head)}（时限 {when(item['due'])}，{deadline_state(item)}）")
     lines.append("\n请用 /tasks 或 /queue 查看并处理。")
     return fit("\n".join(lines))
 
@@ -759,3 +772,65 @@ def briefing_message(data: dict) -> str:
 
 def stats_text(data: dict) -> str:
     return briefing_message(data)
+
+
+# ---- extension (延期) -------------------------------------------------------------------------
+
+WEEKDAY_NAMES = "一二三四五六日"
+
+
+def day_text(value: str) -> str:
+    """12月07日（周一）18:00"""
+    moment = datetime.fromisoformat(value).astimezone(TZ)
+    return moment.strftime("%m月%d日") + f"（周{WEEKDAY_NAMES[moment.weekday()]}）" + moment.strftime("%H:%M")
+
+
+def _example(value: str) -> str:
+    return datetime.fromisoformat(value).astimezone(TZ).strftime("%m月%d日") + " 需要协调施工队"
+
+
+def extension_prompt(offer: dict) -> str:
+    c = offer["ticket"]
+    return (f"工单 <code>{esc(c['number'])}</code> 当前办结时限：{when(c['resolve_due'])}\n"
+            f"请输入新的办结日期和原因，例如：{_example(offer['options'][0][1])}\n"
+            "或选择下方的延期时长（按工作日计）。"
+            "日期可写作 12月23日、12-23、下周五、3天后、3个工作日后。")
+
+
+def extension_steps_keyboard(ticket_id: int, offer: dict) -> Keyboard:
+    return Keyboard([[Button(f"+{n}个工作日（{when(until)[:6]}）", callback_data=f"t:ext:{ticket_id}:{n}")]
+                     for n, until in offer["options"]])
+
+
+def extension_reason_prompt(until: str) -> str:
+    return f"申请延期至 {day_text(until)}。请输入延期原因（一句话即可）："
+
+
+EXTENSION_ERRORS = {
+    "extension_not_date": "没看懂这个日期。请以日期开头，再写原因，例如：{example}\n"
+                          "日期可写作 12月23日、12-23、下周五、3天后、3个工作日后。",
+    "extension_too_early": "延期日期要晚于当前办结时限（{deadline}）。请换一个更晚的日期，例如：{example}",
+}
+
+
+def extension_refusal(reason: str, details: dict) -> str | None:
+    template = EXTENSION_ERRORS.get(reason)
+    if template is None:
+        return None
+    return template.format(example=esc(_example(details["example"])) if details.get("example") else "",
+                           deadline=when(details.get("deadline")))
+
+
+def extension_requested(c: dict) -> str:
+    return (f"已提交延期申请：工单 <code>{esc(c['number'])}</code> 延至 {day_text(c['extension_due'])}，"
+            "等待督办审批。")
+
+
+def extension_request(c: dict, requester: dict | None) -> str:
+    """What a supervisor is asked to approve: who asks, for when, why."""
+    who = requester or {"name": c.get("handler_name"), "unit": c.get("unit_name")}
+    unit = f"（{esc(who.get('unit'))}）" if who.get("unit") else ""
+    return fit(ticket_for_staff(c, "延期申请")
+               + f"\n\n申请人：{esc(who.get('name') or '—')}{unit}"
+               + f"\n当前办结时限：{when(c.get('resolve_due'))}"
+               + f"\n申请延至：{when(c.get('extension_due'))}\n原因：{esc(c.get('extension_reason'))}")

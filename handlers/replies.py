@@ -10,8 +10,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Callable
 
-from telegram import (Bot, ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove,
-                      TelegramObject)
+from telegram import TelegramObject
 
 SAY, EDIT = "say", "edit"                    # outbox kinds of direct replies
 
@@ -72,18 +71,3 @@ def _owe(chat_id: int, kind: str, payload: dict) -> None:
 
 def markup_dict(markup: TelegramObject | None) -> dict | None:
     return markup.to_dict() if markup is not None else None
-
-
-def markup_of(data: dict | None, bot: Bot) -> TelegramObject | None:
-    """The markup object back from its stored JSON."""
-    if not data:
-        return None
-    if "inline_keyboard" in data:
-        return InlineKeyboardMarkup.de_json(data, bot)
-    if "keyboard" in data:
-        return ReplyKeyboardMarkup.de_json(data, bot)
-    if "remove_keyboard" in data:
-        return ReplyKeyboardRemove(selective=data.get("selective"))
-    if "force_reply" in data:
-        return ForceReply(selective=data.get("selective"), input_field_placeholder=data.get("input_field_placeholder"))
-    return None

@@ -8,7 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.actions import SPECS, parse
 from bot.services import actions as ticket_actions, inputs, resident as resident_service, supervision
 from bot.services.errors import ServiceError
-from handlers import render, resident, schedule, staff, supervisor
+from handlers import extension, render, resident, schedule, staff, supervisor
 from handlers.common import GridContext, answer, edit_or_reply, identify, on_error, refuse, reply
 
 # What a resident's text answers, when the bot asked them something.
@@ -37,6 +37,9 @@ async def on_ticket_button(update: Update, context: GridContext) -> None:
             await answer(update)
             await edit_or_reply(update, render.live_card({"ticket": view, "viewer": actor.kind}),
                                 render.ticket_keyboard(ticket_id, view["buttons"]))
+        elif code == "ext":                        # +3/+5/+10 or a typed date, then the reason
+            await ticket_actions.prepare(deps, actor, code, ticket_id)
+            await extension.on_button(update, context, ticket_id, arg)
         elif code == "to":
             view = await ticket_actions.perform(deps, actor, code, ticket_id, int(arg))
             await answer(update, render.done("to", view))

@@ -5,12 +5,12 @@ from telegram import Update
 
 from bot.services import actions, handling, inputs
 from bot.services.cards import mark
-from bot.services.errors import InvalidInput, ServiceError
-from handlers import render
+from bot.services.errors import Forbidden, InvalidInput, ServiceError
+from handlers import extension, render
 from handlers.common import GridContext, refuse, reply
 
 # Actions whose typed answer completes them (the prompt was shown when the button was pressed).
-ANSWERS = {"ret", "note", "res", "esc", "ext", "ask"}
+ANSWERS = {"ret", "note", "res", "esc", "ask"}          # 延期 is handlers/extension.py
 
 
 async def tasks(update: Update, context: GridContext) -> None:
@@ -31,7 +31,7 @@ async def whistle(update: Update, context: GridContext) -> None:
     text = " ".join(context.args or [])
     if not text:
         if context.actor.role != "worker":
-            await refuse(update, InvalidInput("forbidden"))
+            await refuse(update, Forbidden("whistle_not_worker"))
             return
         await inputs.expect(context.deps, context.actor.chat_id, "whistle")
         await reply(update, render.PROMPTS["whistle"])
@@ -56,7 +56,7 @@ async def on_photo(update: Update, context: GridContext) -> None:
     what = awaiting["what"] if awaiting else None
     if what not in ("res", "whistle"):
         if awaiting:
-            await inputs.expect(deps, actor.chat_id, what, awaiting.get("ticket_id"))
+            await inputs.expect(deps, actor.chat_id, what, awaiting.get("ticket_id"), until=awaiting.get("until"))
         await reply(update, render.error_text("staff_text"))
         return
     if not message.caption:
@@ -81,6 +81,9 @@ async def on_answer(update: Update, context: GridContext, awaiting: dict, text: 
     what, ticket_id = awaiting["what"], awaiting.get("ticket_id")
     if what == "whistle":
         await _whistle(update, context, text)
+        return
+    if what == "ext":
+        await extension.on_answer(update, context, awaiting, text)
         return
     if what not in ANSWERS or ticket_id is None:
         return

@@ -100,6 +100,15 @@ def roads_of(alias: str) -> list[str]:
     return [r["road"] for r in _ROAD.finditer(norm)]
 
 
+def place_aliases(units: Iterable[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """The one rule for which names are places, shared by the bot and `gridbot classify`: from
+    (alias, unit code, unit kind), the (alias, code) pairs to locate by, sorted and unique.
+
+    A department is not a place: 区水务局门口的路 says where the problem is near, not which grid it
+    is in, so its name must not route a report past the grid (the resident is asked where)."""
+    return sorted({(alias, code) for alias, code, kind in units if kind != "department" and alias})
+
+
 class Locator:
     """Finds the longest known place in a text; explicit aliases first among equals, then the earliest."""
 

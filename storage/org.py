@@ -48,9 +48,9 @@ SELECT a.unit_id, u.code FROM unit_aliases a JOIN units u ON u.id = a.unit_id WH
 """
 _INSERT_ALIAS = "INSERT INTO unit_aliases (alias, unit_id) VALUES (:alias, :unit_id)"
 _ALIASES = """
-SELECT a.alias, u.code FROM unit_aliases a JOIN units u ON u.id = a.unit_id
+SELECT a.alias, u.code, u.kind FROM unit_aliases a JOIN units u ON u.id = a.unit_id
 UNION
-SELECT name, code FROM units
+SELECT name, code, kind FROM units
 ORDER BY 1, 2
 """
 _BOUNDARIES = "SELECT code, boundary FROM units WHERE boundary IS NOT NULL ORDER BY id"
@@ -184,6 +184,11 @@ async def descendant_ids(tx: Tx, unit_id: int) -> list[int]:
 async def aliases(tx: Tx) -> list[tuple[str, str]]:
     """(alias, unit_code) pairs, unit names included."""
     return [(r["alias"], r["code"]) for r in await tx.all(_ALIASES)]
+
+
+async def aliases_with_kind(tx: Tx) -> list[tuple[str, str, str]]:
+    """(alias, unit_code, unit kind) of every unit, unit names included."""
+    return [(r["alias"], r["code"], r["kind"]) for r in await tx.all(_ALIASES)]
 
 
 async def boundaries(tx: Tx) -> dict[str, list]:

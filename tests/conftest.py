@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bot.app import bind_demo_accounts, build_application, build_deps, start, stop  # noqa: E402
+from bot.app import bind_demo_accounts, build_application, build_deps, show_staff_menus, start, stop  # noqa: E402
 from bot.config import Config  # noqa: E402
 from bot.demo import DEMO_USERS  # noqa: E402
 from bot.sandbox.client import SandboxControl, SandboxUser  # noqa: E402
@@ -66,9 +66,10 @@ async def gridbot(bot_config):
     await api.start()
     config = replace(bot_config, telegram_base_url=api.bot_api_url, telegram_base_file_url=api.file_url)
     deps = await build_deps(config)
-    await bind_demo_accounts(deps)
+    demo_staff = await bind_demo_accounts(deps)
     application = build_application(config, deps)
     await start(application)
+    await show_staff_menus(application, demo_staff)          # as `gridbot run` does for the sandbox
     control = SandboxControl(api.base_url)
     try:
         yield Running(api, control, deps, application)

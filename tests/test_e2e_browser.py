@@ -38,6 +38,16 @@ async def test_resident_reports_in_the_page_and_worker_signs(gridbot, capsys):
             await expect(worker.locator(".row.in .bubble").last).to_contain_text("办理中")
             await expect(resident.locator(".row.in .bubble").last).to_contain_text("签收")
 
+            # each pane's command menu is its chat's: the pre-bound worker's, the resident's
+            await worker.locator("input.text").fill("/")
+            await expect(worker.locator(".hints")).to_contain_text("/tasks")
+            await expect(worker.locator(".hints")).to_contain_text("/whistle")
+            await worker.locator("input.text").fill("")
+            await resident.locator("input.text").fill("/")
+            await expect(resident.locator(".hints")).to_contain_text("/my")
+            await expect(resident.locator(".hints")).not_to_contain_text("/tasks")
+            await resident.locator("input.text").fill("")
+
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=str(SCREENSHOT))
             assert errors == []

@@ -209,3 +209,10 @@ async def test_stale_presses_say_what_happened(deps, actor):
     assert resolved.value.reason == "now_resolved"
     with pytest.raises(NotFound):                   # ids that do not exist, however large
         await actions.perform(deps, li, "acc", 2 ** 70)
+
+
+def test_retries_start_gently_then_back_off_up_to_the_cap(deps):
+    from bot.services.outbox import backoff
+    waits = [backoff(deps, attempts).total_seconds() for attempts in range(8)]
+    assert waits == [1, 1, 1, 2, 4, 8, 16, 32]
+    assert backoff(deps, 40) == deps.config.outbox_max_backoff

@@ -47,8 +47,10 @@ def run(args) -> int:
 
 
 def org_places(config, load_org) -> tuple[list[tuple[str, str]], dict[str, str]]:
-    """(alias, unit code) pairs and unit kinds from the org file (GRIDBOT_ORG, or the demo district)."""
+    """(alias, unit code) pairs and unit kinds from the org file (GRIDBOT_ORG, or the demo district),
+    by the bot's own rule (nlp.locator.place_aliases)."""
     from bot.demo import demo_org_path
+    from nlp.locator import place_aliases
     tree = load_org(config.org_path or demo_org_path())
-    aliases = [(alias, u.code) for u in tree.units if u.kind != "department" for alias in (u.name, *u.aliases)]
-    return list(dict(aliases).items()), {u.code: u.kind for u in tree.units}
+    aliases = place_aliases((alias, u.code, u.kind) for u in tree.units for alias in (u.name, *u.aliases))
+    return aliases, {u.code: u.kind for u in tree.units}

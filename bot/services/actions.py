@@ -22,7 +22,7 @@ def _spec_code(code: str) -> str:
     return "disp" if code == "to" else code
 
 
-async def _visible(tx: Tx, actor: Actor, ticket_id: int) -> dict:
+async def visible(tx: Tx, actor: Actor, ticket_id: int) -> dict:
     """The ticket, if the actor may see it or was shown it once; NotFound otherwise."""
     ticket = await tickets.get(tx, ticket_id) if 0 < ticket_id < 2 ** 62 else None
     if ticket is None:
@@ -81,7 +81,7 @@ async def explain(tx: Tx, deps: Deps, actor: Actor, code: str, ticket: dict, fac
 async def prepare(deps: Deps, actor: Actor, code: str, ticket_id: int) -> dict:
     """Before asking for an action's input: refuse now what could not be used anyway; the ticket's view."""
     async with deps.db.read() as tx:
-        ticket = await _visible(tx, actor, ticket_id)
+        ticket = await visible(tx, actor, ticket_id)
         await check(tx, deps, actor, code, ticket)
         view = await card(tx, deps, ticket, reveal=actor.kind == "resident" or actor.id == ticket["handler_id"])
         moves = [e for e in await tickets.events(tx, ticket_id) if e["action"] in ("return", "escalate")]
@@ -96,7 +96,7 @@ async def perform(deps: Deps, actor: Actor, code: str, ticket_id: int, value=Non
     if operation is None:
         raise NotFound("ticket")
     async with UnitOfWork(deps) as work:
-        ticket = await _visible(work.tx, actor, ticket_id)
+        ticket = await visible(work.tx, actor, ticket_id)
         await check(work.tx, deps, actor, code, ticket)
         ticket = await operation(work.tx, deps, actor, ticket, value)
         await cards.refresh(work.tx, deps, ticket)
@@ -109,7 +109,7 @@ async def perform(deps: Deps, actor: Actor, code: str, ticket_id: int, value=Non
 async def view(deps: Deps, actor: Actor, ticket_id: int) -> dict:
     """The ticket as this actor sees it, with their buttons."""
     async with deps.db.read() as tx:
-        ticket = await _visible(tx, actor, ticket_id)
+        ticket = await visible(tx, actor, ticket_id)
         view = await card(tx, deps, ticket, reveal=actor.kind == "resident" or actor.id == ticket["handler_id"])
         view["buttons"] = await cards.buttons_for(tx, deps, actor, ticket)
         return view

@@ -136,6 +136,10 @@ async def open_drafts(deps: Deps, actor: Actor) -> list[dict]:
 
 async def activate(deps: Deps, actor: Actor, key: str) -> bool:
     """Make the draft with this key the open one (a kept draft swaps with the open draft); False if gone."""
+    async with deps.db.read() as tx:          # almost always the open draft: no write transaction then
+        draft = await residents.get_draft(tx, actor.chat_id)
+        if draft is not None and draft.get("key") == key:
+            return True
     async with deps.db.transaction() as tx:
         draft = await residents.get_draft(tx, actor.chat_id)
         if draft is not None and draft.get("key") == key:

@@ -5,7 +5,7 @@ The operations run inside `actions.perform`, after the action table allowed them
 named after them are the same actions for callers that are not buttons (tests, scripts)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from bot.services import notify, policy
 from bot.services.deps import Actor, Deps
@@ -81,23 +81,13 @@ async def _resolve(tx, deps: Deps, actor: Actor, ticket: dict, value) -> dict:
     return ticket
 
 
-def extension_input(deps: Deps, text: str) -> tuple[datetime, str]:
-    """The one place an extension's typed answer ("日期 原因") becomes a deadline and a reason."""
-    head, _, reason = (text or "").strip().partition(" ")
-    try:
-        day = date.fromisoformat(head)
-    except ValueError as exc:
-        raise InvalidInput("extension_date") from exc
-    return deps.deadlines.extension_end(day), reason.strip()
-
-
 @operation("ext")
 async def _request_extension(tx, deps: Deps, actor: Actor, ticket: dict, value) -> dict:
-    new_due, reason = extension_input(deps, value) if isinstance(value, str) else value
+    new_due, reason = value              # read from the chat by bot/services/extension.py
     reason = _reason(reason)
     ticket = await apply_change(tx, deps, ticket, Ticket(ticket).request_extension(new_due, reason, deps.now()), actor)
     await notify.supervisors_above(tx, deps, ticket, "extension_request", unit_id=ticket["grid_id"] or ticket["unit_id"],
-                                   asked_by=actor.name)
+                                   requester={"name": actor.name, "unit": actor.unit_name})
     return ticket
 
 
@@ -176,7 +166,7 @@ async def whistle(deps: Deps, actor: Actor, text: str, photo: str | None = None)
     """吹哨: a hazard found on patrol; an urgent ticket the whistling worker holds at once (he found it,
     he is on the spot), with one alert to each supervisor of the two levels above and the department."""
     if actor.role != "worker":
-        raise Forbidden("not_worker")
+        raise Forbidden("whistle_not_worker")
     text = _reason(text, "whistle")
     result = deps.classifier.classify(text)
     draft = {"text": text, "category": result.category, "priority": "urgent", "unit_id": actor.unit_id,
@@ -199,5 +189,5 @@ def reopen_deadline(deps: Deps, ticket: dict) -> str:
     return deps.deadlines.reopened(ticket, deps.now())
 
 
-__all__ = ["accept", "ask_resident", "escalate", "extension_input", "mask_name", "note", "request_extension",
+__all__ = ["accept", "ask_resident", "escalate", "mask_name", "note", "request_extension",
            "resolve", "resume", "resume_clock", "return_ticket", "tasks", "whistle"]

@@ -51,5 +51,6 @@ async def retry_now(deps: Deps) -> int:
 
 
 def backoff(deps: Deps, attempts: int) -> timedelta:
-    """1 s, 2 s, 4 s … up to outbox_max_backoff."""
-    return min(timedelta(seconds=2 ** min(attempts, 16)), deps.config.outbox_max_backoff)
+    """1 s three times, then 2 s, 4 s … up to outbox_max_backoff. Most failures are a 5xx or two,
+    and someone is usually waiting for the reply: a lone resident after five 500s waits 9 s, not 31."""
+    return min(timedelta(seconds=2 ** min(max(attempts - 2, 0), 16)), deps.config.outbox_max_backoff)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.clock import iso, parse_iso
 from bot.services import cards, notify
@@ -27,6 +27,7 @@ from bot.services.uow import UnitOfWork
 from bot.services.errors import Stale
 from bot.services.transitions import apply
 from bot.services.views import card
+from bot.sla import limit_for, reminder_lead
 from bot.workflow import Action
 from storage import deadlines, kv, org, tickets
 from storage.db import Tx
@@ -45,15 +46,24 @@ class SweepResult:
     by_chat: dict = field(default_factory=dict)
 
 
-def stages_due(due: datetime, now: datetime, deps: Deps) -> list[str]:
-    """Which stages of a deadline are due at `now` (a reminder is pointless once overdue)."""
+def stages_due(due: datetime, now: datetime, deps: Deps, limit: timedelta | None = None) -> list[str]:
+    """Which stages of a deadline are due at `now` (a reminder is pointless once overdue); the
+    reminder's lead is capped by the ticket's time `limit` (bot/sla.py reminder_lead)."""
     config = deps.config
     if now >= due:
         stages = ["overdue"]
         if now >= due + config.supervision_after:
             stages.append("supervise")
         return stages
-    return ["remind"] if now >= due - config.reminder_lead else []
+    lead = reminder_lead(config.reminder_lead, limit) if limit is not None else config.reminder_lead
+    return ["remind"] if now >= due - lead else []
+
+
+def time_limit(deps: Deps, ticket: dict, deadline: str) -> timedelta:
+    """The time limit the ticket's current deadline was set by (its category's class and priority)."""
+    category = deps.lexicon.categories.get(ticket["category"])
+    limit = limit_for(deps.config, category.limit if category else "help", ticket["priority"])
+    return limit.accept if deadline == "accept" else limit.resolve
 
 
 async def _chats_of_unit(tx: Tx, unit_id: int | None) -> list[int]:
@@ -99,7 +109,8 @@ async def _ticket_alerts(tx: Tx, deps: Deps, ticket: dict, now: datetime, owed, 
     due = parse_iso(ticket["due"])
     if due is None:
         return
-    deadline, stages = ticket["deadline"], stages_due(due, now, deps)
+    deadline = ticket["deadline"]
+    stages = stages_due(due, now, deps, time_limit(deps, ticket, deadline))
     if not stages:
         return
     result.tickets += 1
@@ -112,7 +123,8 @@ async def _ticket_alerts(tx: Tx, deps: Deps, ticket: dict, now: datetime, owed, 
             if view is None:
                 view = await card(tx, deps, ticket)
             payload = {"ticket": view, "deadline": deadline, "stage": stage, "tier": tier, "due": ticket["due"],
-                       "overdue_seconds": max(0, int((now - due).total_seconds()))}
+                       "overdue_seconds": max(0, int((now - due).total_seconds())),
+                       "left_seconds": max(0, int((due - now).total_seconds()))}
             for chat_id in dict.fromkeys(await _recipients(tx, deps, ticket, deadline, tier)):
                 owed[chat_id].append(("deadline_alert", payload, ticket["id"]))
             result.reminders += stage == "remind"
@@ -129,7 +141,9 @@ async def _deliver(tx: Tx, deps: Deps, owed, result: SweepResult) -> None:
         if len(messages) > deps.config.digest_threshold:
             items = [{"number": p["ticket"]["number"], "category_name": p["ticket"]["category_name"],
                       "place": p["ticket"]["place"] or p["ticket"]["grid_name"], "deadline": p["deadline"],
-                      "stage": p["stage"], "tier": p["tier"], "due": p["due"]} for _, p, _ in messages]
+                      "stage": p["stage"], "tier": p["tier"], "due": p["due"],
+                      "overdue_seconds": p["overdue_seconds"], "left_seconds": p["left_seconds"]}
+                     for _, p, _ in messages]
             await deps.enqueue(tx, chat_id, "deadline_digest", {"items": items}, now)
             result.digests += 1
             result.messages += 1
