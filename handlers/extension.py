@@ -5,6 +5,7 @@ from telegram import Update
 
 from bot.clock import parse_iso
 from bot.services import extension, handling, inputs
+from bot.services.cards import mark
 from bot.services.errors import InvalidInput, ServiceError
 from handlers import render
 from handlers.common import GridContext, answer, refuse, reply
@@ -18,7 +19,9 @@ async def on_button(update: Update, context: GridContext, ticket_id: int, arg: s
             offer = await extension.offer(deps, actor, ticket_id)
             await inputs.expect(deps, actor.chat_id, "ext", ticket_id)
             await answer(update)
-            await reply(update, render.extension_prompt(offer), render.extension_steps_keyboard(ticket_id, offer))
+            # a live card: once the ticket moves on, its +N buttons give way to the ticket's own
+            await reply(update, render.extension_prompt(offer), render.extension_steps_keyboard(ticket_id, offer),
+                        card=mark(offer["ticket"], "extension_prompt"))
             return
         chosen = await extension.choose_step(deps, actor, ticket_id, arg)
     except ServiceError as exc:

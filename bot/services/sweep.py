@@ -27,7 +27,7 @@ from bot.services.uow import UnitOfWork
 from bot.services.errors import Stale
 from bot.services.transitions import apply
 from bot.services.views import card
-from bot.sla import limit_for, reminder_lead
+from bot.sla import reminder_lead
 from bot.workflow import Action
 from storage import deadlines, kv, org, tickets
 from storage.db import Tx
@@ -61,8 +61,7 @@ def stages_due(due: datetime, now: datetime, deps: Deps, limit: timedelta | None
 
 def time_limit(deps: Deps, ticket: dict, deadline: str) -> timedelta:
     """The time limit the ticket's current deadline was set by (its category's class and priority)."""
-    category = deps.lexicon.categories.get(ticket["category"])
-    limit = limit_for(deps.config, category.limit if category else "help", ticket["priority"])
+    limit = deps.deadlines.limit(ticket["category"], ticket["priority"])
     return limit.accept if deadline == "accept" else limit.resolve
 
 
