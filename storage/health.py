@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from storage import kv
-from storage.db import Tx
+from storage.db import PerEngine, Tx
 
-VERSION = "PRAGMA user_version"
+VERSION = PerEngine("PRAGMA user_version", "SELECT coalesce(max(version), 0) FROM schema_version")
 BY_STATE = "SELECT state, count(*) AS n FROM tickets GROUP BY state"
 INBOX_PENDING = "SELECT count(*) FROM inbox WHERE state = 'pending'"
 OUTBOX_PENDING = "SELECT count(*) AS n, min(created_at) AS oldest FROM outbox WHERE state = 'pending'"
