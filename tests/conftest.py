@@ -67,6 +67,7 @@ def _pg_url(dbname: str) -> str:
 def pg_template():
     """A database with every migration applied, copied for each test (CREATE DATABASE … TEMPLATE)."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
     from storage.db import Database
     name = f"gridbot_tpl_{os.getpid()}"
     _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -74,7 +75,9 @@ def pg_template():
 
     async def migrate():
         await (await Database.open(_pg_url(name), pool_size=2)).close()
-    asyncio.run(migrate())
+    # its own thread and loop: the first test to need it may be inside a running loop
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, migrate()).result()
     yield name
     _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 

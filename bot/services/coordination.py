@@ -16,6 +16,7 @@ it at most every `cache_ttl` and rebuilds its caches, so another process's impor
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from typing import TYPE_CHECKING
 
@@ -52,7 +53,7 @@ async def release(deps: Deps, name: str = SCHEDULER) -> None:
 
 async def org_changed(tx, now: str) -> None:
     """Called in the transaction of an org import: every process's caches are stale from its commit."""
-    await kv.put(tx, ORG_VERSION, {"at": now})
+    await kv.put(tx, ORG_VERSION, {"at": now, "id": secrets.token_hex(6)})     # unique even at one instant
 
 
 async def refresh_caches(deps: Deps, force: bool = False) -> bool:
