@@ -18,7 +18,7 @@ from telegram.ext import Application, ContextTypes
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.org_import import import_org
-from bot.services import coordination, inbox
+from bot.services import coordination, inbox, outbox
 from bot.services.deps import Deps
 from bot.services.units import refresh_places
 from bot.sla import WorkCalendar
@@ -134,8 +134,9 @@ async def stop(application: Application) -> None:
         log.warning("shutdown of the Telegram client incomplete: %r", exc)
     try:
         await asyncio.wait_for(coordination.release(deps), min(left(), 2.0))
-    except Exception as exc:                       # the lease then expires on its own
-        log.warning("scheduler lease not released: %r", exc)
+        await asyncio.wait_for(outbox.release(deps), min(left(), 2.0))
+    except Exception as exc:                       # the lease and the claims then expire on their own
+        log.warning("lease or outbox claims not released: %r", exc)
     await deps.db.close()
 
 

@@ -62,7 +62,7 @@ class Config:
     database_url: str = ""              # postgresql://user@host/db: PostgreSQL; empty → SQLite at db_path
     database_pool_size: int = 10        # PostgreSQL connections per process
     lease_ttl: timedelta = timedelta(seconds=30)         # the scheduler lease: another process takes over within this
-    outbox_claim_ttl: timedelta = timedelta(seconds=60)  # a sender's hold on a chat's next message
+    outbox_claim_ttl: timedelta = timedelta(seconds=10)  # a sender's hold on a chat's next message (renewed each round)
     cache_ttl: timedelta = timedelta(seconds=30)         # units and places re-read at most this late after an org import
     org_path: str = ""                  # empty: the bundled demo district
     timezone: str = "Asia/Shanghai"
@@ -122,7 +122,8 @@ ENV_PREFIX = "GRIDBOT_"
 ENV_ALIASES = {"GRIDBOT_DB": "db_path", "GRIDBOT_ORG": "org_path"}
 # GRIDBOT_* variables that are not settings (the config file's path; switches of the bench and the tests).
 ENV_NOT_SETTINGS = frozenset({"GRIDBOT_CONFIG", "GRIDBOT_BENCH_PROFILE", "GRIDBOT_REQUIRE_BROWSER",
-                              "GRIDBOT_REQUIRE_POSTGRES", "GRIDBOT_TEST_POSTGRES_URL"})
+                              "GRIDBOT_REQUIRE_POSTGRES", "GRIDBOT_TEST_POSTGRES_URL",
+                              "GRIDBOT_BENCH_POSTGRES_URL"})
 _LIMIT_FIELDS = ("accept", "resolve", "working_time")
 _DURATIONS = {f.name for f in fields(Config) if f.type == "timedelta"}
 _INTS = {f.name for f in fields(Config) if f.type == "int"}

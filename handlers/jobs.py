@@ -28,12 +28,16 @@ async def _lease(deps: Deps) -> bool:
         return False
 
 
-async def tick(deps: Deps) -> None:
-    """One round of the repeating job, in the lease holder only: each part runs even if another fails."""
+async def _refresh(deps: Deps) -> None:
     try:
         await coordination.refresh_caches(deps)
     except Exception:
         log.exception("cache refresh failed")
+
+
+async def tick(deps: Deps) -> None:
+    """One round of the repeating job, in the lease holder only: each part runs even if another fails."""
+    await _refresh(deps)
     if not await _lease(deps):
         return
     for name, step in (("sweep", sweep.sweep), ("patrol", patrol.remind)):
@@ -49,6 +53,7 @@ async def _tick(context: CallbackContext) -> None:
 
 async def _renew(context: CallbackContext) -> None:
     await _lease(context.job.data)
+    await _refresh(context.job.data)
 
 
 async def _briefing(context: CallbackContext) -> None:

@@ -34,6 +34,9 @@ UPDATE outbox SET claimed_by = :holder, claimed_until = :until
     ORDER BY o.id LIMIT :limit {lock})
 RETURNING *
 """, lock=PerEngine("", "FOR UPDATE OF o SKIP LOCKED"))
+RELEASE_CLAIMS = """
+UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = :holder AND state = 'pending'
+"""
 MARK_SENT = """
 UPDATE outbox SET state = 'sent', sent_at = :now, message_id = :message_id, attempts = attempts + 1, error = '',
        claimed_by = NULL, claimed_until = NULL
@@ -79,6 +82,11 @@ async def claim_heads(tx: Tx, holder: str, now: str, until: str, limit: int = 50
     for row in rows:
         row["payload"] = json.loads(row["payload"])
     return rows
+
+
+async def release_claims(tx: Tx, holder: str) -> int:
+    """A clean stop: what `holder` claimed but did not send may go from another sender at once."""
+    return (await tx.execute(RELEASE_CLAIMS, {"holder": holder})).rowcount
 
 
 async def mark_sent_many(tx: Tx, rows: list[tuple[int, int | None]], now: str) -> None:

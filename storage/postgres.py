@@ -24,6 +24,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from storage.db import PerEngine, Sql, StorageError, migrations
 
+MIGRATION_LOCK = 0x6772696462   # "gridb": the advisory lock key held while migrating
+
 # A quoted string or identifier, a `::` cast, a `:name` parameter, or a lone `%`.
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|::|(?<![:\w]):([A-Za-z_]\w*)|%")
 
@@ -82,26 +84,28 @@ class PostgresDatabase:
         return db
 
     async def migrate(self) -> int:
-        """Each pending migration in its own transaction; the version in schema_version. Several
-        processes starting at once take turns (an advisory lock held only while migrating)."""
+        """Each pending migration in its own transaction, its number recorded in schema_version in the
+        same transaction. Several processes starting at once take turns (a session advisory lock)."""
         async with self._pool.connection() as conn:
-            async with conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock(4711)")
+            await conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+            try:
                 await conn.execute("CREATE TABLE IF NOT EXISTS schema_version "
-                                   "(version INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+                                   "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
                 row = await (await conn.execute("SELECT coalesce(max(version), 0) AS v FROM schema_version")).fetchone()
                 version = row["v"]
                 for number, script in migrations("postgres"):
                     if number <= version:
                         continue
                     try:
-                        async with conn.transaction():      # a savepoint: one migration, all or nothing
+                        async with conn.transaction():
                             await conn.execute(_strip_sqlite_frame(script))
                             await conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (number,))
                     except psycopg.Error as exc:
                         raise StorageError(f"migration {number:03d} failed: {exc}") from exc
                     version = number
                 return version
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
 
     async def close(self) -> None:
         await self._pool.close()

@@ -110,3 +110,16 @@ async def test_caches_learn_of_another_processs_org_import_within_cache_ttl(deps
     assert await coordination.refresh_caches(deps)
     assert deps.locator.locate("新华小区漏水").unit_code == deps.locator.locate("人民东路62号院漏水").unit_code
     assert not await coordination.refresh_caches(deps, force=False)   # nothing new since
+
+
+async def test_a_clean_stop_releases_its_claims(deps, database, clock):
+    await _fill(deps.db, 2, 1, iso(clock.now()))
+    assert len(await outbox_service.due(deps, 10)) == 2
+    other = await Database.open(database)
+    now, until = iso(clock.now()), iso(clock.now() + timedelta(seconds=60))
+    async with other.transaction() as tx:
+        assert await outbox.claim_heads(tx, "other", now, until) == []
+    assert await outbox_service.release(deps) == 2
+    async with other.transaction() as tx:
+        assert len(await outbox.claim_heads(tx, "other", now, until)) == 2
+    await other.close()

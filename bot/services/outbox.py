@@ -23,6 +23,12 @@ async def due(deps: Deps, limit: int) -> list[dict]:
         return await outbox.claim_heads(tx, deps.node, iso(now), iso(now + deps.config.outbox_claim_ttl), limit)
 
 
+async def release(deps: Deps) -> int:
+    """At a clean stop: this process's claims on unsent rows go, so another sender need not wait them out."""
+    async with deps.db.transaction() as tx:
+        return await outbox.release_claims(tx, deps.node)
+
+
 async def sent(deps: Deps, rows: list[tuple[int, int | None]]) -> None:
     """Record sends (row id, message id) in one transaction."""
     async with deps.db.transaction() as tx:
