@@ -74,7 +74,8 @@ async def test_two_senders_never_hold_the_same_chat_and_each_chat_leaves_in_orde
     assert len(sent) == chats * per_chat                        # each row once
     for chat in range(chats):
         assert [n for _, c, n in sent if c == 1000 + chat] == list(range(per_chat))
-    assert {name for name, _, _ in sent} == {"a", "b"}         # both did some of the work
+    if deps.db.engine == "postgres":     # SQLite's second writer may wait on the first's lock throughout
+        assert {name for name, _, _ in sent} == {"a", "b"}     # both did some of the work
     await dbs[1].close()
 
 
