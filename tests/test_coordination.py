@@ -124,3 +124,25 @@ async def test_a_clean_stop_releases_its_claims(deps, database, clock):
     async with other.transaction() as tx:
         assert len(await outbox.claim_heads(tx, "other", now, until)) == 2
     await other.close()
+
+
+async def test_the_sweep_runs_in_the_lease_holder_only_and_moves_when_it_dies(deps, clock):
+    from bot.app import build_deps
+    from handlers import jobs
+    from storage import kv
+
+    async def last_sweep():
+        async with deps.db.read() as tx:
+            return (await kv.get(tx, "last_sweep") or {}).get("at")
+
+    other = await build_deps(deps.config, clock=clock)          # a second process on the same database
+    await jobs.tick(deps)
+    assert await last_sweep() == iso(clock.now())
+    swept_at = clock.advance(seconds=5)
+    await jobs.tick(other)                                       # not the holder: no sweep
+    assert await last_sweep() == iso(swept_at - timedelta(seconds=5))
+    clock.advance(seconds=deps.config.lease_ttl.total_seconds())   # the holder stopped renewing: died
+    await jobs.tick(other)
+    assert await last_sweep() == iso(clock.now())
+    assert other.leases["scheduler"] and not await coordination.hold(deps)
+    await other.db.close()
