@@ -57,7 +57,8 @@ async def check(config: Config, now: datetime) -> dict:
         await db.close()
     sweep = figures.pop("last_sweep") or {}
     update = figures.pop("last_update") or {}
-    report.update(database="ok", size_bytes=_size(config.db_path) if local else 0, **figures)
+    figures.setdefault("size_bytes", _size(config.db_path) if local else 0)
+    report.update(database="ok", **figures)
     report["last_sweep"] = sweep.get("at")
     report["last_sweep_age"] = _age(sweep.get("at"), now)
     report["outbox_oldest_pending_age"] = _age(figures["outbox_oldest_pending"], now)
