@@ -19,18 +19,16 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.deadline_policy import DeadlinePolicy
 from bot.org_import import import_org
-from bot.services import inbox
+from bot.services import coordination, inbox, outbox
 from bot.services.deps import Deps
+from bot.services.units import refresh_places
 from bot.sla import WorkCalendar
 from handlers import jobs, render, router
 from handlers.common import GridContext
 from handlers.delivery import OutboxSender
 from handlers.polling import Poller
 from handlers.processor import ChatOrderedProcessor
-from nlp.classifier import Classifier
 from nlp.lexicon import default_lexicon, load_lexicon, merge_lexicons
-from nlp.locator import Locator, place_aliases
-from nlp.tokenizer import Tokenizer
 from storage import org
 from storage.db import Database
 
@@ -49,7 +47,7 @@ def build_lexicon(config: Config):
 async def build_deps(config: Config, clock: Clock | None = None, db: Database | None = None) -> Deps:
     """Open the database (loading the org file if it is empty) and build the classifier and locator."""
     clock = clock or SystemClock()
-    db = db or await Database.open(config.db_path)
+    db = db or await Database.open(config.database, pool_size=config.database_pool_size)
     async with db.read() as tx:
         empty = not await org.all_units(tx)
     if empty:
@@ -62,15 +60,6 @@ async def build_deps(config: Config, clock: Clock | None = None, db: Database | 
     await refresh_places(deps)
     render.set_timezone(config.timezone)
     return deps
-
-
-async def refresh_places(deps: Deps) -> None:
-    """Rebuild the locator and the tokenizer's place words from the org tree."""
-    async with deps.db.read() as tx:
-        aliases = place_aliases(await org.aliases_with_kind(tx))
-        deps.boundaries = await org.boundaries(tx)
-    deps.locator = Locator(aliases)
-    deps.classifier = Classifier(deps.lexicon, Tokenizer(alias for alias, _ in aliases))
 
 
 def build_application(config: Config, deps: Deps) -> Application:
@@ -145,6 +134,11 @@ async def stop(application: Application) -> None:
         await asyncio.wait_for(application.shutdown(), min(left(), 2.0))
     except (asyncio.TimeoutError, RuntimeError) as exc:
         log.warning("shutdown of the Telegram client incomplete: %r", exc)
+    try:
+        await asyncio.wait_for(coordination.release(deps), min(left(), 2.0))
+        await asyncio.wait_for(outbox.release(deps), min(left(), 2.0))
+    except Exception as exc:                       # the lease and the claims then expire on their own
+        log.warning("lease or outbox claims not released: %r", exc)
     await deps.db.close()
 
 

@@ -59,6 +59,11 @@ class Config:
     telegram_base_url: str = ""
     telegram_base_file_url: str = ""
     db_path: str = "var/gridbot.db"
+    database_url: str = ""              # postgresql://user@host/db: PostgreSQL; empty → SQLite at db_path
+    database_pool_size: int = 10        # PostgreSQL connections per process
+    lease_ttl: timedelta = timedelta(seconds=30)         # the scheduler lease: another process takes over within this
+    outbox_claim_ttl: timedelta = timedelta(seconds=10)  # a sender's hold on a chat's next message (renewed each round)
+    cache_ttl: timedelta = timedelta(seconds=30)         # units and places re-read at most this late after an org import
     org_path: str = ""                  # empty: the bundled demo district
     timezone: str = "Asia/Shanghai"
     lexicon_path: str = ""              # a learned or hand-written lexicon
@@ -94,6 +99,11 @@ class Config:
     bot_username: str = "gridbot_sandbox_bot"   # for t.me deep links in bind codes
 
     @property
+    def database(self) -> str:
+        """What storage.db.Database.open takes: the PostgreSQL URL if set, else the SQLite file."""
+        return self.database_url or self.db_path
+
+    @property
     def file_base_url(self) -> str:
         """PTB base_file_url: explicit, or derived from the base URL (…/bot → …/file/bot)."""
         if self.telegram_base_file_url:
@@ -111,7 +121,9 @@ class Config:
 ENV_PREFIX = "GRIDBOT_"
 ENV_ALIASES = {"GRIDBOT_DB": "db_path", "GRIDBOT_ORG": "org_path"}
 # GRIDBOT_* variables that are not settings (the config file's path; switches of the bench and the tests).
-ENV_NOT_SETTINGS = frozenset({"GRIDBOT_CONFIG", "GRIDBOT_BENCH_PROFILE", "GRIDBOT_REQUIRE_BROWSER"})
+ENV_NOT_SETTINGS = frozenset({"GRIDBOT_CONFIG", "GRIDBOT_BENCH_PROFILE", "GRIDBOT_REQUIRE_BROWSER",
+                              "GRIDBOT_REQUIRE_POSTGRES", "GRIDBOT_TEST_POSTGRES_URL",
+                              "GRIDBOT_BENCH_POSTGRES_URL"})
 _LIMIT_FIELDS = ("accept", "resolve", "working_time")
 _DURATIONS = {f.name for f in fields(Config) if f.type == "timedelta"}
 _INTS = {f.name for f in fields(Config) if f.type == "int"}

@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.clock import Clock, iso
 from bot.config import Config
 from bot.orgfile import OrgFileError, OrgTree, RowProblem, check_roster, load_org
+from bot.services import coordination
 from storage import org as store
 from storage.db import Database, Tx
 
@@ -206,6 +207,7 @@ async def import_org(db: Database, org_path: str | Path | None = None, roster_pa
         async with db.transaction() as tx:
             if tree is not None:
                 await _import_tree(tx, tree, result)
+                await coordination.org_changed(tx, iso(clock.now()))
             if roster is not None:
                 await _import_roster(tx, roster, tree, result, update)
             result.codes = await issue_missing_codes(tx, clock.now(), config.bind_code_ttl)

@@ -16,7 +16,7 @@ SELECT * FROM (
     UNION ALL
     SELECT t.*, 'resolve' AS deadline, t.resolve_due AS due FROM tickets t
      WHERE t.state = 'accepted' AND t.sweep_done = 0 AND t.resolve_due <= :horizon
-) ORDER BY due, id LIMIT :limit
+) AS due_rows ORDER BY due, id LIMIT :limit
 """
 RECORD_ALERT = """
 INSERT INTO alerts_sent (ticket_id, kind, level, at) VALUES (:ticket_id, :kind, :level, :at)

@@ -8,7 +8,7 @@ from storage.db import Tx
 
 GET = "SELECT value FROM kv WHERE key = :key"
 PUT = "INSERT INTO kv (key, value) VALUES (:key, :value) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-ADD = "INSERT OR IGNORE INTO kv (key, value) VALUES (:key, :value)"
+ADD = "INSERT INTO kv (key, value) VALUES (:key, :value) ON CONFLICT (key) DO NOTHING"
 DELETE = "DELETE FROM kv WHERE key = :key"
 
 

@@ -7,10 +7,9 @@ Times are ISO-8601 UTC text; callers pass `now` in, nothing here reads the clock
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any, Iterable
 
-from storage.db import StorageConflict, Tx
+from storage.db import INTEGRITY_ERRORS, StorageConflict, Tx, json_texts, per_engine
 
 _UPSERT_UNIT = """
 INSERT INTO units (code, name, kind, parent_id, area, boundary, categories, shares)
@@ -54,14 +53,14 @@ SELECT name, code, kind FROM units
 ORDER BY 1, 2
 """
 _BOUNDARIES = "SELECT code, boundary FROM units WHERE boundary IS NOT NULL ORDER BY id"
-_DEPARTMENTS_FOR_CATEGORY = """
-SELECT units.*, 0 AS rank FROM units, json_each(units.categories) c
+_DEPARTMENTS_FOR_CATEGORY = per_engine("""
+SELECT units.*, 0 AS rank FROM units, {owned}
  WHERE units.kind = 'department' AND c.value = :category
 UNION ALL
-SELECT units.*, 1 AS rank FROM units, json_each(units.shares) s
+SELECT units.*, 1 AS rank FROM units, {shared}
  WHERE units.kind = 'department' AND s.value = :category
 ORDER BY rank, id
-"""
+""", owned=json_texts("units.categories", "c"), shared=json_texts("units.shares", "s"))
 _STAFF_COUNTS = "SELECT unit_id, count(*) AS n FROM staff WHERE active = 1 GROUP BY unit_id"
 
 _UPSERT_STAFF = """
@@ -92,7 +91,7 @@ RETURNING id
 """
 _STAFF_WITH_CODES = _STAFF_COLUMNS + """
  WHERE s.bind_code IS NOT NULL AND s.active = 1 AND s.chat_id IS NULL
-   AND (:now IS NULL OR s.bind_expires > :now)
+   AND (CAST(:now AS TEXT) IS NULL OR s.bind_expires > :now)
  ORDER BY s.id
 """
 _STAFF_NEEDING_CODES = _STAFF_COLUMNS + """
@@ -247,7 +246,7 @@ async def bind_staff(tx: Tx, staff_id: int, chat_id: int) -> None:
     """Link a chat account to the staff member and use up the bind code."""
     try:
         await tx.execute(_BIND, {"id": staff_id, "chat_id": chat_id})
-    except sqlite3.IntegrityError as exc:
+    except INTEGRITY_ERRORS as exc:
         raise StorageConflict(f"chat {chat_id} is already bound to another staff member") from exc
 
 
@@ -268,7 +267,7 @@ async def redeem_bind_code(tx: Tx, code: str, chat_id: int, now_iso: str) -> dic
     """Bind the chat with a valid code, once: compare-and-set; None if the code is unknown, used or expired."""
     try:
         rows = await tx.all(_REDEEM, {"code": code, "chat_id": chat_id, "now": now_iso})
-    except sqlite3.IntegrityError as exc:
+    except INTEGRITY_ERRORS as exc:
         raise StorageConflict(f"chat {chat_id} is already bound to another staff member") from exc
     return await staff(tx, rows[0]["id"]) if rows else None
 

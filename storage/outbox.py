@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from storage.db import Tx
+from storage.db import PerEngine, Tx, per_engine
 
 INSERT = """
 INSERT INTO outbox (chat_id, kind, payload, ticket_id, created_at, next_attempt_at)
@@ -18,12 +18,34 @@ JOIN (SELECT chat_id, min(id) AS id FROM outbox WHERE state = 'pending' GROUP BY
 WHERE o.next_attempt_at <= :now
 ORDER BY o.id LIMIT :limit
 """
+# Several senders on one database: a sender claims the due heads no other sender holds (a claim
+# lapses at claimed_until), and sends only what it claimed. A chat's next row becomes its head only
+# once this one is settled, so one chat's messages still leave in order, whichever sender sends them.
+# PostgreSQL: rows another sender is claiming right now are skipped (SKIP LOCKED), and a row whose
+# claim committed meanwhile is re-checked against the claim columns when locked, so it is skipped too.
+# SQLite: the claim runs in a BEGIN IMMEDIATE transaction, one writer at a time.
+CLAIM_HEADS = per_engine("""
+UPDATE outbox SET claimed_by = :holder, claimed_until = :until
+ WHERE id IN (
+    SELECT o.id FROM outbox o
+    JOIN (SELECT chat_id, min(id) AS id FROM outbox WHERE state = 'pending' GROUP BY chat_id) head ON head.id = o.id
+    WHERE o.next_attempt_at <= :now AND o.state = 'pending'
+      AND (o.claimed_by IS NULL OR o.claimed_by = :holder OR o.claimed_until <= :now)
+    ORDER BY o.id LIMIT :limit {lock})
+RETURNING *
+""", lock=PerEngine("", "FOR UPDATE OF o SKIP LOCKED"))
+RELEASE_CLAIMS = """
+UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = :holder AND state = 'pending'
+"""
 MARK_SENT = """
-UPDATE outbox SET state = 'sent', sent_at = :now, message_id = :message_id, attempts = attempts + 1, error = ''
+UPDATE outbox SET state = 'sent', sent_at = :now, message_id = :message_id, attempts = attempts + 1, error = '',
+       claimed_by = NULL, claimed_until = NULL
 WHERE id = :id
 """
 MARK_RETRY = """
-UPDATE outbox SET attempts = attempts + 1, next_attempt_at = :next_attempt_at, error = :error WHERE id = :id
+UPDATE outbox SET attempts = attempts + 1, next_attempt_at = :next_attempt_at, error = :error,
+       claimed_by = NULL, claimed_until = NULL
+WHERE id = :id
 """
 MARK_UNDELIVERABLE = """
 UPDATE outbox SET state = 'undeliverable', attempts = attempts + 1, error = :error WHERE id = :id
@@ -51,6 +73,20 @@ async def due_heads(tx: Tx, now: str, limit: int = 50) -> list[dict]:
     for row in rows:
         row["payload"] = json.loads(row["payload"])
     return rows
+
+
+async def claim_heads(tx: Tx, holder: str, now: str, until: str, limit: int = 50) -> list[dict]:
+    """Claim for `holder` (until `until`) the due heads no other sender holds; oldest first."""
+    rows = await tx.all(CLAIM_HEADS, {"holder": holder, "now": now, "until": until, "limit": limit})
+    rows.sort(key=lambda row: row["id"])
+    for row in rows:
+        row["payload"] = json.loads(row["payload"])
+    return rows
+
+
+async def release_claims(tx: Tx, holder: str) -> int:
+    """A clean stop: what `holder` claimed but did not send may go from another sender at once."""
+    return (await tx.execute(RELEASE_CLAIMS, {"holder": holder})).rowcount
 
 
 async def mark_sent_many(tx: Tx, rows: list[tuple[int, int | None]], now: str) -> None:

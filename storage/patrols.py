@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import json
 
-from storage.db import Tx
+from storage.db import Tx, id_list, per_engine
 
 INSERT = """
 INSERT INTO patrols (grid_id, staff_id, at, latitude, longitude, inside)
 VALUES (:grid_id, :staff_id, :at, :latitude, :longitude, :inside)
 """
-LAST_OF_GRIDS = """
+LAST_OF_GRIDS = per_engine("""
 SELECT u.id, u.name, u.area, (SELECT max(p.at) FROM patrols p WHERE p.grid_id = u.id) AS last_at
   FROM units u
- WHERE u.kind = 'grid' AND (:units IS NULL OR u.id IN (SELECT value FROM json_each(:units)))
+ WHERE u.kind = 'grid' AND (CAST(:units AS TEXT) IS NULL OR u.id IN ({ids}))
  ORDER BY u.id
-"""
+""", ids=id_list("units"))
 RECORD_ALERT = """
 INSERT INTO patrol_alerts (grid_id, cycle_key, at) VALUES (:grid_id, :cycle_key, :at) ON CONFLICT DO NOTHING
 """

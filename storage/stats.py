@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 
-from storage.db import Tx
+from storage.db import PerEngine, Tx, id_list, per_engine
 
-_SCOPE = "(:units IS NULL OR coalesce(t.grid_id, t.unit_id) IN (SELECT value FROM json_each(:units)))"
+_SCOPE = "(CAST(:units AS TEXT) IS NULL OR coalesce(t.grid_id, t.unit_id) IN ({ids}))"
 
 COUNT_CREATED = f"SELECT count(*) FROM tickets t WHERE t.created_at >= :start AND t.created_at < :end AND {_SCOPE}"
 COUNT_ACCEPTED = f"SELECT count(*) FROM tickets t WHERE t.accepted_at >= :start AND t.accepted_at < :end AND {_SCOPE}"
@@ -32,7 +32,7 @@ SELECT t.*, CASE t.state WHEN 'pending' THEN 'accept' ELSE 'resolve' END AS dead
 # 响应率: tickets whose sign-for deadline fell in [start, cut) or that were signed for in [start, end);
 # on time = signed for at or before the sign-for deadline.
 RESPONSE = f"""
-SELECT count(*) AS total, coalesce(sum(t.accepted_at IS NOT NULL AND t.accepted_at <= t.accept_due), 0) AS on_time
+SELECT count(*) AS total, coalesce(sum(CASE WHEN t.accepted_at IS NOT NULL AND t.accepted_at <= t.accept_due THEN 1 ELSE 0 END), 0) AS on_time
   FROM tickets t
  WHERE t.id IN (SELECT id FROM tickets WHERE accept_due >= :start AND accept_due < :cut
                 UNION SELECT id FROM tickets WHERE accepted_at >= :start AND accepted_at < :end)
@@ -43,7 +43,7 @@ SELECT count(*) AS total, coalesce(sum(t.accepted_at IS NOT NULL AND t.accepted_
 # their unsatisfied rating, through the ratings index, and their resolve event in the period);
 # resolved = resolved or closed now (a reopened ticket is not resolved).
 RESOLUTION = f"""
-SELECT count(*) AS due, coalesce(sum(t.state IN ('resolved', 'closed') AND t.resolved_at IS NOT NULL), 0) AS resolved
+SELECT count(*) AS due, coalesce(sum(CASE WHEN t.state IN ('resolved', 'closed') AND t.resolved_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS resolved
   FROM tickets t
  WHERE t.id IN (SELECT id FROM tickets t WHERE resolve_due >= :start AND resolve_due < :cut
                    AND {_NOT_PAUSED_BEFORE_DUE}
@@ -58,7 +58,7 @@ SELECT count(*) AS due, coalesce(sum(t.state IN ('resolved', 'closed') AND t.res
 # 满意率: ratings given in [start, end); satisfied = satisfied or basically satisfied.
 SATISFACTION = f"""
 SELECT count(*) AS rated,
-       coalesce(sum(json_extract(e.data, '$.rating') IN ('satisfied', 'basically_satisfied')), 0) AS satisfied
+       coalesce(sum(CASE WHEN {{rating}} IN ('satisfied', 'basically_satisfied') THEN 1 ELSE 0 END), 0) AS satisfied
   FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
  WHERE e.action IN ('rate_satisfied', 'rate_unsatisfied') AND e.at >= :start AND e.at < :end AND {_SCOPE}
 """
@@ -71,16 +71,30 @@ HOT_SPOTS = f"""
 SELECT coalesce(nullif(t.place, ''), g.name) AS spot, count(*) AS n
   FROM tickets t LEFT JOIN units g ON g.id = t.grid_id
  WHERE t.created_at >= :start AND t.created_at < :end AND {_SCOPE}
- GROUP BY spot HAVING spot IS NOT NULL AND n >= :min_reports ORDER BY n DESC, spot LIMIT :limit
+ GROUP BY spot HAVING coalesce(nullif(t.place, ''), g.name) IS NOT NULL AND count(*) >= :min_reports ORDER BY n DESC, spot LIMIT :limit
 """
 CREATED_PER_DAY = f"""
-SELECT date(t.created_at, :offset) AS day, count(*) AS n FROM tickets t
+SELECT {{created_day}} AS day, count(*) AS n FROM tickets t
  WHERE t.created_at >= :start AND t.created_at < :end AND {_SCOPE} GROUP BY day
 """
 RESOLVED_PER_DAY = f"""
-SELECT date(t.resolved_at, :offset) AS day, count(*) AS n FROM tickets t
+SELECT {{resolved_day}} AS day, count(*) AS n FROM tickets t
  WHERE t.resolved_at >= :start AND t.resolved_at < :end AND {_SCOPE} GROUP BY day
 """
+
+
+def _day(column: str) -> PerEngine:
+    """The local date of a time column, `:offset` ("+480 minutes") from UTC."""
+    return PerEngine(f"date({column}, :offset)",
+                     f"to_char((CAST({column} AS timestamptz) + CAST(:offset AS interval)) AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
+
+
+_FRAGMENTS = {"ids": id_list("units"), "created_day": _day("t.created_at"), "resolved_day": _day("t.resolved_at"),
+              "rating": PerEngine("json_extract(e.data, '$.rating')", "CAST(e.data AS json) ->> 'rating'")}
+# Each query above, for each engine: its scope and the fragments the engines write differently.
+for _name in ("COUNT_CREATED", "COUNT_ACCEPTED", "COUNT_RESOLVED", "COUNT_CLOSED", "OVERDUE", "RESPONSE", "RESOLUTION",
+              "SATISFACTION", "TOP_CATEGORIES", "HOT_SPOTS", "CREATED_PER_DAY", "RESOLVED_PER_DAY"):
+    globals()[_name] = per_engine(globals()[_name], **_FRAGMENTS)
 
 
 def _scope(units: list[int] | None) -> str | None:

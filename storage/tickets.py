@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from storage.db import StorageConflict, Tx
+from storage.db import StorageConflict, Tx, id_list, per_engine
 
 INSERT_TICKET = """
 INSERT INTO tickets (number, resident_id, reporter_staff_id, text, category, priority, state, grid_id, unit_id,
@@ -16,7 +16,7 @@ RETURNING *
 """
 NEXT_NUMBER = """
 INSERT INTO counters (name, value) VALUES (:name, 1)
-ON CONFLICT (name) DO UPDATE SET value = value + 1
+ON CONFLICT (name) DO UPDATE SET value = counters.value + 1
 RETURNING value
 """
 SELECT_TICKET = "SELECT * FROM tickets WHERE id = :id"
@@ -36,15 +36,15 @@ SELECT_OF_HANDLER = """
 SELECT * FROM tickets WHERE handler_id = :staff_id AND state = 'accepted'
 ORDER BY coalesce(resolve_due, '9999') LIMIT :limit
 """
-SELECT_PENDING_IN_UNITS = """
-SELECT * FROM tickets WHERE state = 'pending' AND unit_id IN (SELECT value FROM json_each(:unit_ids))
+SELECT_PENDING_IN_UNITS = per_engine("""
+SELECT * FROM tickets WHERE state = 'pending' AND unit_id IN ({ids})
 ORDER BY priority = 'urgent' DESC, coalesce(accept_due, '9999'), id LIMIT :limit
-"""
-SELECT_EXTENSIONS_IN_UNITS = """
+""", ids=id_list("unit_ids"))
+SELECT_EXTENSIONS_IN_UNITS = per_engine("""
 SELECT * FROM tickets WHERE state = 'accepted' AND extension_due IS NOT NULL
-  AND (unit_id IN (SELECT value FROM json_each(:unit_ids)) OR grid_id IN (SELECT value FROM json_each(:unit_ids)))
+  AND (unit_id IN ({ids}) OR grid_id IN ({ids}))
 ORDER BY id LIMIT :limit
-"""
+""", ids=id_list("unit_ids"))
 RESIDENT_CHATS = """
 SELECT DISTINCT r.chat_id FROM residents r JOIN tickets t ON t.resident_id = r.id
 WHERE (t.id = :id OR t.merged_into = :id) AND r.chat_id IS NOT NULL

@@ -9,6 +9,8 @@ from bot.services import briefing, briefing_text, chart
 from conftest import DISTRICT, STREET, SUPERVISOR
 from storage import org
 
+ENGINES = ("sqlite", "postgres")      # conftest: these tests run on both engines
+
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 26)
 

@@ -96,6 +96,7 @@ async def test_answer_to_a_press_is_retried(gridbot):
     assert answered
 
 
+@pytest.mark.engines("sqlite", "postgres")
 async def test_text_the_database_cannot_store_is_cleaned(gridbot):
     """A lone UTF-16 surrogate or NUL in a report is replaced at the edge; the report goes through."""
     user = gridbot.user(FIRST)

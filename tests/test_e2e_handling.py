@@ -5,6 +5,8 @@ from conftest import DISTRICT, RESIDENT, STREET, SUPERVISOR, WATER, WORKER, WORK
 import flows
 from flows import act, answer_of, history, report, ticket_state
 
+ENGINES = ("sqlite", "postgres")      # conftest: these tests run on both engines
+
 
 async def test_sign_note_resolve_rate_satisfied_closes(gridbot):
     resident, worker = gridbot.user(RESIDENT), gridbot.user(WORKER)

@@ -6,6 +6,8 @@ import re
 from conftest import RESIDENT, WORKER
 from flows import answer_of
 
+ENGINES = ("sqlite", "postgres")      # conftest: these tests run on both engines
+
 FLOOD = "纺织路社区人民东路62号院一下雨就积水，出不了门"
 
 

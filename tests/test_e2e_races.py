@@ -6,6 +6,8 @@ import asyncio
 from conftest import RESIDENT, WORKER
 from flows import FLOOD, history, report, ticket_state
 
+ENGINES = ("sqlite", "postgres")      # conftest: these tests run on both engines
+
 
 async def test_cancel_and_sign_for_at_once_one_wins(gridbot):
     resident, worker = gridbot.user(RESIDENT), gridbot.user(WORKER)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from bot.services import inbox
 
+ENGINES = ("sqlite", "postgres")      # conftest: these tests run on both engines
+
 
 def message(update_id: int, text: str, date: int = 1_700_000_000) -> tuple[int, int, dict]:
     return (update_id, 10001, {"update_id": update_id, "message": {

@@ -9,6 +9,8 @@ from bot.services import briefing, patrol
 from bot.services.errors import Forbidden
 from conftest import RESIDENT, SUPERVISOR, WORKER
 
+ENGINES = ("sqlite", "postgres")      # conftest: these tests run on both engines
+
 
 async def reminders(deps, chat_id=WORKER) -> list[dict]:
     async with deps.db.read() as tx:

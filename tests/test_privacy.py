@@ -6,6 +6,8 @@ import asyncio
 from bot.services import handling, inbox, intake, privacy
 from conftest import RESIDENT, WORKER
 
+ENGINES = ("sqlite", "postgres")      # conftest: these tests run on both engines
+
 TEXT = "人民东路62号院积水，我电话13812345678，身份证410102199001011234"
 
 
@@ -56,6 +58,7 @@ async def test_export_by_what_people_know_readable_json_and_xlsx(deps, actor, tm
     await deps.db.close()
 
     monkeypatch.setenv("GRIDBOT_DB", deps.config.db_path)
+    monkeypatch.setenv("GRIDBOT_DATABASE_URL", deps.config.database_url)
     monkeypatch.delenv("GRIDBOT_CONFIG", raising=False)
     assert await main(["export", "--chat", str(RESIDENT)]) == 0
     data = json.loads(capsys.readouterr().out)

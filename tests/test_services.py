@@ -10,6 +10,8 @@ from bot.services import handling, intake, resident, supervision
 from bot.services.errors import NotFound, Forbidden, InvalidInput, RateLimited, Stale
 from conftest import RESIDENT, STREET, SUPERVISOR, WORKER, WORKER2
 
+ENGINES = ("sqlite", "postgres")      # conftest: these tests run on both engines
+
 FLOOD = "纺织路社区人民东路62号院一下雨就积水，出不了门"
 
 

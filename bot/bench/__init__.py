@@ -30,14 +30,17 @@ class Sizes:
     network_latencies: tuple[int, ...] = (0, 50, 150, 300)   # round trips, ms
     network_think_s: float = 4.0                              # a resident's pause between reports
     network_run_s: float = 45.0                               # each run is cut after this
+    scaleout_residents: int = 100
+    scaleout_reports: int = 600
+    scaleout_run_s: float = 30.0
 
 
 FULL = Sizes()
 QUICK = Sizes(residents=100, reports=600, closed_tickets=100_000, classify_limit=300, classify_rounds=2, echo_runs=1,
-              network_reports=200, network_run_s=25.0)
+              network_reports=200, network_run_s=25.0, scaleout_reports=300, scaleout_run_s=20.0)
 TINY = Sizes(residents=10, reports=40, open_tickets=400, closed_tickets=2_000, classify_limit=40, classify_rounds=1,
              echo_runs=1, network_residents=10, network_reports=10, network_latencies=(150,), network_think_s=0.3,
-             network_run_s=8.0)
+             network_run_s=8.0, scaleout_residents=10, scaleout_reports=20, scaleout_run_s=8.0)
 
 
 async def _run(sizes: Sizes, workdir: Path, lexicon: str | None, log) -> dict:
@@ -53,6 +56,10 @@ async def _run(sizes: Sizes, workdir: Path, lexicon: str | None, log) -> dict:
     log(f"network: latencies {sizes.network_latencies} ms, flood limits on, GridBot and two echo bots …")
     figures["network"] = await bench_network(sizes.network_residents, sizes.network_reports, workdir,
                                              sizes.network_latencies, sizes.network_think_s, sizes.network_run_s)
+    from bot.bench.scaleout import bench_scaleout
+    log("scale-out: intake on PostgreSQL and on SQLite, 150 ms round trip …")
+    figures["scaleout"] = await bench_scaleout(sizes.scaleout_residents, sizes.scaleout_reports, workdir,
+                                               sizes.scaleout_run_s)
     log("classification …")
     figures["classify"] = bench_classify(workdir, lexicon, sizes.classify_limit, sizes.classify_rounds)
     log("sweep (building or copying the big database) …")

@@ -32,7 +32,7 @@ VALUES (?, ?, ?, 'resident', ?, 'resident', ?, ?, ?)
 
 
 def schema_version() -> int:
-    from storage.db import _migrations
+    from storage.db import migrations as _migrations
     return max(number for number, _ in _migrations())
 
 

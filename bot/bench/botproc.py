@@ -36,7 +36,8 @@ async def run_gridbot(base_url: str, db_path: str, paced: bool = False) -> None:
     # The deployment's settings (GRIDBOT_CONFIG), with what the benchmark must fix: where, and no limits
     # (the per-resident ticket quota always, Telegram pacing unless `paced`).
     config = load()
-    config = replace(config, db_path=db_path, telegram_base_url=base_url, telegram_token="",
+    where = {"database_url": db_path} if db_path.startswith("postgresql://") else {"db_path": db_path}
+    config = replace(config, **where, telegram_base_url=base_url, telegram_token="",
                      rate_limiter=config.rate_limiter if paced else False, tickets_per_hour=10**9,
                      log_level="WARNING")
     deps = await build_deps(config)

@@ -24,9 +24,10 @@ from bot.sandbox import FakeBotApi
 
 async def run_bot(kind: str, residents: int, total: int, workdir: Path, timeout: float = 300, *,
                   sandbox: dict | None = None, think_s: float = 0.0, settle_limit: float = 30.0,
-                  tag: str = "intake") -> dict:
+                  tag: str = "intake", database: str | None = None) -> dict:
     """Start the bot `kind` (see botproc.py) in a child process on a fresh sandbox (FakeBotApi keyword
     arguments in `sandbox`: latency, flood limits), drive the load for at most `timeout` s, return the figures.
+    `database`: a PostgreSQL URL to run GridBot on (emptied first) instead of a fresh SQLite file.
 
     A run cut short by `timeout` reports what completed, with the actions still unanswered counted
     in the latencies at their wait so far (a lower bound)."""
@@ -34,7 +35,7 @@ async def run_bot(kind: str, residents: int, total: int, workdir: Path, timeout:
 
     api = FakeBotApi(users=DEMO_USERS, callback_ttl=3600, **(sandbox or {}))
     await api.start()
-    db = workdir / f"{tag}-{kind}.db"
+    db = database or workdir / f"{tag}-{kind}.db"
     if kind.startswith("gridbot"):
         await _fresh_db(db)
     log = open(workdir / f"{tag}-{kind}.log", "w")
@@ -95,14 +96,22 @@ async def run_bot(kind: str, residents: int, total: int, workdir: Path, timeout:
     return result
 
 
-async def _fresh_db(path: Path) -> None:
+async def _fresh_db(path: Path | str) -> None:
     """A database with the demo district already imported, as a bot finds it on a restart."""
     from bot.app import build_deps
     from bot.config import Config
 
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    deps = await build_deps(Config(db_path=str(path)))
+    if str(path).startswith("postgresql://"):
+        import psycopg
+        async with await psycopg.AsyncConnection.connect(str(path), autocommit=True) as conn:
+            await conn.execute("DROP SCHEMA public CASCADE")
+            await conn.execute("CREATE SCHEMA public")
+        config = Config(database_url=str(path))
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        config = Config(db_path=str(path))
+    deps = await build_deps(config)
     await deps.db.close()
 
 
@@ -127,7 +136,13 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _count_db(path: Path) -> dict:
+def _count_db(path: Path | str) -> dict:
+    if str(path).startswith("postgresql://"):
+        import psycopg
+        with psycopg.connect(str(path)) as conn:
+            tickets = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
+            outbox = dict(conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+        return {"tickets_in_db": tickets, "outbox": outbox}
     with sqlite3.connect(path) as conn:
         tickets = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
         outbox = dict(conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())

@@ -43,6 +43,9 @@ def rows(f: dict) -> list[tuple]:
     ]
     if "network" in f:
         r.extend(network_rows(f["network"], ok))
+    if "scaleout" in f:
+        from bot.bench import scaleout
+        r.extend(scaleout.rows(f["scaleout"], _row))
     c = f["classify"]
     r.append(_row("classify", f"default lexicon msg/s ({c['messages']} msgs, {c['mean_chars']} chars)",
                   c["default_per_s"], f"jieba {c['jieba_per_s']}", c["default_ratio"], "≥ 0.8", ok["classify_default"]))

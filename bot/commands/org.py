@@ -56,7 +56,7 @@ def _run(coro) -> int:
 
 async def _open() -> tuple[config_module.Config, Database]:
     config = config_module.load()
-    return config, await Database.open(config.db_path)
+    return config, await Database.open(config.database, pool_size=2)
 
 
 def print_codes(codes: list[IssuedCode], config: config_module.Config) -> None:

@@ -1,6 +1,9 @@
 """What every use case needs, built once by the composition root, and who is acting."""
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,6 +16,11 @@ from nlp.lexicon import Lexicon
 from nlp.locator import Locator
 from storage import outbox
 from storage.db import Database
+
+
+def node_id() -> str:
+    """This process among those sharing the database: host, pid and a random part (pids repeat)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 @dataclass
@@ -30,6 +38,10 @@ class Deps:
     units: UnitCache = field(default_factory=UnitCache)
     actors: dict = field(default_factory=dict)          # chat id → (Actor, monotonic time read)
     deadlines: object = None          # bot.deadline_policy.DeadlinePolicy (built once, by the composition root)
+    node: str = field(default_factory=node_id)          # holder name for leases and outbox claims
+    leases: dict = field(default_factory=dict)          # lease name → held at the last try
+    org_version: object = None                          # the org import the caches were built from
+    cache_checked: float = 0.0                          # monotonic time org_version was last read
 
     def __post_init__(self) -> None:
         if self.deadlines is None:

@@ -7,6 +7,7 @@ quiet chat are reported, not judged: residents block bots, and nights are quiet.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -28,18 +29,24 @@ def backlog_allowance(config: Config) -> timedelta:
     return max(config.outbox_max_backoff * 2, timedelta(minutes=10))
 
 
+def _redacted(target: str) -> str:
+    """A database URL without its password."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", target)
+
+
 def _age(value: str | None, now: datetime) -> float | None:
     return None if not value else round((now - parse_iso(value)).total_seconds(), 1)
 
 
 async def check(config: Config, now: datetime) -> dict:
     """Plain data: `healthy`, `problems` (codes), the figures, times as ISO UTC with their age in seconds."""
-    report: dict = {"healthy": False, "problems": [], "path": config.db_path}
-    if config.db_path != ":memory:" and not Path(config.db_path).exists():
+    report: dict = {"healthy": False, "problems": [], "path": _redacted(config.database)}
+    local = not config.database_url and config.db_path != ":memory:"
+    if local and not Path(config.db_path).exists():
         report.update(database="missing", problems=["database_missing"])
         return report
     try:
-        db = await Database.open(config.db_path)
+        db = await Database.open(config.database, pool_size=2)
     except (StorageError, OSError) as exc:
         report.update(database="error", error=str(exc), problems=["database_error"])
         return report
@@ -50,7 +57,8 @@ async def check(config: Config, now: datetime) -> dict:
         await db.close()
     sweep = figures.pop("last_sweep") or {}
     update = figures.pop("last_update") or {}
-    report.update(database="ok", size_bytes=_size(config.db_path) if config.db_path != ":memory:" else 0, **figures)
+    figures.setdefault("size_bytes", _size(config.db_path) if local else 0)
+    report.update(database="ok", **figures)
     report["last_sweep"] = sweep.get("at")
     report["last_sweep_age"] = _age(sweep.get("at"), now)
     report["outbox_oldest_pending_age"] = _age(figures["outbox_oldest_pending"], now)

@@ -15,9 +15,18 @@ log = logging.getLogger("gridbot.outbox")
 
 
 async def due(deps: Deps, limit: int) -> list[dict]:
-    """The oldest pending row of each chat whose time has come (one chat's rows go in order)."""
-    async with deps.db.read() as tx:
-        return await outbox.due_heads(tx, deps.now_iso(), limit)
+    """The oldest pending row of each chat whose time has come (one chat's rows go in order), claimed
+    for this process until outbox_claim_ttl from now: another process sending from the same database
+    skips them. Rows this process already holds come back again (and their claim is renewed)."""
+    now = deps.now()
+    async with deps.db.transaction() as tx:
+        return await outbox.claim_heads(tx, deps.node, iso(now), iso(now + deps.config.outbox_claim_ttl), limit)
+
+
+async def release(deps: Deps) -> int:
+    """At a clean stop: this process's claims on unsent rows go, so another sender need not wait them out."""
+    async with deps.db.transaction() as tx:
+        return await outbox.release_claims(tx, deps.node)
 
 
 async def sent(deps: Deps, rows: list[tuple[dict, int | None]]) -> None:

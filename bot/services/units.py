@@ -4,8 +4,16 @@ Staff and their chat bindings are not kept here (they change at run time); units
 every message names one. A unit the cache has not seen is read from the database."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from nlp.classifier import Classifier
+from nlp.locator import Locator, place_aliases
+from nlp.tokenizer import Tokenizer
 from storage import org
 from storage.db import Tx
+
+if TYPE_CHECKING:
+    from bot.services.deps import Deps
 
 
 SUPERVISING_KINDS = ("community", "street", "district")     # levels whose staff supervise, 四级响应
@@ -49,3 +57,12 @@ class UnitCache:
         if unit_id is None:
             return []
         return [u for u in await self.ancestors(tx, unit_id) if u["kind"] in SUPERVISING_KINDS]
+
+
+async def refresh_places(deps: Deps) -> None:
+    """Rebuild the locator and the tokenizer's place words from the org tree."""
+    async with deps.db.read() as tx:
+        aliases = place_aliases(await org.aliases_with_kind(tx))
+        deps.boundaries = await org.boundaries(tx)
+    deps.locator = Locator(aliases)
+    deps.classifier = Classifier(deps.lexicon, Tokenizer(alias for alias, _ in aliases))
