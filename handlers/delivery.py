@@ -6,6 +6,9 @@ retried with exponential backoff, and everything waiting goes at once when Teleg
 429 pauses sending for `retry_after`. "Forbidden" (blocked, never started) and other 400s are not
 retried: the row is marked undeliverable and kept for audit. Answers to button presses are not
 messages: they go at once, retried only while Telegram still accepts them.
+
+With several processes on one database, one sends at a time: the holder of the sender's lease
+(renewed every third of `claim_ttl`; a dead holder's lease is taken over after it).
 """
 from __future__ import annotations
 
@@ -38,10 +41,12 @@ def seconds(value) -> float:
 class OutboxSender:
     BATCH = 200
 
-    def __init__(self, deps: Deps, bot: Bot):
+    def __init__(self, deps: Deps, bot: Bot, owner: str = "sender"):
         config = deps.config
         self.deps = deps
         self.bot = bot
+        self.owner = owner
+        self._lease_until = 0.0                            # monotonic time our sender's lease runs to
         self.pacer = Pacer(config.pace_per_second, config.pace_chat_burst, seconds(config.pace_chat_window),
                            enabled=config.rate_limiter)
         self.concurrency = max(1, config.send_concurrency)
@@ -66,7 +71,7 @@ class OutboxSender:
         while not self._stopping:
             self._wake.clear()
             try:
-                wait = await self._dispatch(interval)
+                wait = await self._dispatch(interval) if await self._hold() else interval
             except Exception:                  # keep delivering whatever one round did
                 log.exception("outbox round failed")
                 wait = interval
@@ -76,6 +81,18 @@ class OutboxSender:
                 await asyncio.wait_for(self._wake.wait(), wait)
             except asyncio.TimeoutError:
                 pass
+
+    async def _hold(self) -> bool:
+        """Whether we are the sender: the lease renewed once a third of it has passed."""
+        ttl = self.deps.config.claim_ttl.total_seconds()
+        now = time.monotonic()
+        if now < self._lease_until - 2 * ttl / 3:
+            return True
+        if await outbox.hold_sender(self.deps, self.owner):
+            self._lease_until = now + ttl
+            return True
+        self._lease_until = 0.0
+        return False
 
     async def _dispatch(self, interval: float) -> float:
         await self._record_sent()              # before reading heads: a sent row is no chat's head
@@ -129,6 +146,11 @@ class OutboxSender:
             if late:
                 await asyncio.wait(late, timeout=1.0)
         await self._record_sent()
+        if self._lease_until:
+            try:
+                await outbox.release_sender(self.deps, self.owner)     # another process sends at once
+            except Exception:
+                log.exception("could not give up the sender's lease; it lapses after claim_ttl")
         return len(late)
 
     # -- one row -------------------------------------------------------------------------------

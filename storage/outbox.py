@@ -4,7 +4,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from storage import kv
 from storage.db import Tx
+
+# Several processes on one database: one of them sends at a time, holding this lease (a kv row:
+# owner, until). Read and written in one write transaction, which SQLite's one writer makes safe.
+# TODO(wt15a): on PostgreSQL this read-then-write needs a row lock or gives way to the per-row
+# `FOR UPDATE SKIP LOCKED` claims; then every process sends, each its own chats' heads.
+SENDER_LEASE = "outbox_sender"
 
 INSERT = """
 INSERT INTO outbox (chat_id, kind, payload, ticket_id, created_at, next_attempt_at)
@@ -75,3 +82,18 @@ async def sent_messages(tx: Tx, ticket_id: int, kind: str) -> list[dict]:
 
 async def undeliverable_count(tx: Tx, chat_id: int) -> int:
     return await tx.scalar(UNDELIVERABLE_FOR_CHAT, {"chat_id": chat_id})
+
+
+async def hold_sender(tx: Tx, owner: str, now: str, until: str) -> bool:
+    """Take or renew the sender's lease; False while another process holds it."""
+    held = await kv.get(tx, SENDER_LEASE)
+    if isinstance(held, dict) and held.get("owner") != owner and held.get("until", "") >= now:
+        return False
+    await kv.put(tx, SENDER_LEASE, {"owner": owner, "until": until})
+    return True
+
+
+async def release_sender(tx: Tx, owner: str) -> None:
+    held = await kv.get(tx, SENDER_LEASE)
+    if isinstance(held, dict) and held.get("owner") == owner:
+        await kv.delete(tx, SENDER_LEASE)

@@ -46,6 +46,18 @@ async def retry_now(deps: Deps) -> int:
         return await outbox.retry_now(tx, deps.now_iso())
 
 
+async def hold_sender(deps: Deps, owner: str) -> bool:
+    """Be the one sender among the processes sharing the database (a lease of claim_ttl)."""
+    now = deps.now()
+    async with deps.db.transaction() as tx:
+        return await outbox.hold_sender(tx, owner, iso(now), iso(now + deps.config.claim_ttl))
+
+
+async def release_sender(deps: Deps, owner: str) -> None:
+    async with deps.db.transaction() as tx:
+        await outbox.release_sender(tx, owner)
+
+
 def backoff(deps: Deps, attempts: int) -> timedelta:
     """1 s, 2 s, 4 s … up to outbox_max_backoff."""
     return min(timedelta(seconds=2 ** min(attempts, 16)), deps.config.outbox_max_backoff)
