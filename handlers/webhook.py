@@ -71,20 +71,27 @@ class WebhookReceiver:
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         log.info("webhook listening on %s:%s%s", config.webhook_listen, self.port, self.path)
-        self._setting = asyncio.create_task(self._set_webhook(), name="set-webhook")
+        if not await self._set_webhook():
+            self._setting = asyncio.create_task(self._keep_setting(), name="set-webhook")
 
-    async def _set_webhook(self) -> None:
+    async def _set_webhook(self) -> bool:
         config = self.deps.config
-        for attempt in range(1_000_000):
-            try:
-                await self.application.bot.set_webhook(
-                    url=config.webhook_url, secret_token=self.secret.decode(), allowed_updates=Update.ALL_TYPES,
-                    max_connections=config.webhook_max_connections)
-                log.info("webhook set to %s", config.webhook_url)
-                return
-            except TelegramError as exc:
-                log.warning("setWebhook failed (%s); trying again", exc)
-                await asyncio.sleep(min(0.5 * 2 ** attempt, 30.0))
+        try:
+            await self.application.bot.set_webhook(
+                url=config.webhook_url, secret_token=self.secret.decode(), allowed_updates=Update.ALL_TYPES,
+                max_connections=config.webhook_max_connections)
+        except TelegramError as exc:
+            log.warning("setWebhook failed (%s); trying again", exc)
+            return False
+        log.info("webhook set to %s", config.webhook_url)
+        return True
+
+    async def _keep_setting(self) -> None:
+        """Telegram was away at start: try again, with growing pauses, until it takes the webhook."""
+        attempt = 0
+        while not await self._set_webhook():
+            attempt += 1
+            await asyncio.sleep(min(0.5 * 2 ** attempt, 30.0))
 
     async def stop(self) -> None:
         """Stop taking updates (those being recorded finish first); delete the webhook if so configured."""
