@@ -90,6 +90,12 @@ def test_bench_quick_reports_every_figure(tmp_path):
     assert "network" in proc.stdout and "150 ms: tickets/s" in proc.stdout
     assert network["closed_loop"]["gridbot"]["tickets"] > 0 and "no pause" in proc.stdout
     assert {"network_150_tickets_per_s", "network_150_p95", "network_no_429"} <= set(figures["floors"])
+    scaleout = figures["scaleout"]
+    for n in ("1", "2"):
+        run = scaleout["processes"][n]
+        assert run["tickets_in_db"] == scaleout["reports"] and not run["errors"], run
+        assert len(run["served"]) == int(n) and all(run["served"]) and sane(run["updates_per_s"])
+    assert sane(scaleout["ratio_2_to_1"]) and "scale-out" in proc.stdout
     assert set(figures["floors"]) >= {"intake_throughput", "intake_p95", "classify_default", "peak_rss", "start"}
     assert all(isinstance(v, bool) for v in figures["floors"].values())
     assert math.isfinite(figures["total_s"])

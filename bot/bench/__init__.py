@@ -3,7 +3,8 @@
 One module per section: intake (end to end, against an echo bot), network (intake with injected
 latency under Telegram's flood limits, against sequential and concurrent echo bots), classify (against bare jieba),
 sweep (10k open tickets, with and without a year of closed ones), briefing (over a year of
-tickets), and memory/start (from the intake run's bot process). `run()` returns every figure;
+tickets), scale-out (intake by webhook with 1 and 2 processes on one database), and memory/start
+(from the intake run's bot process). `run()` returns every figure;
 report.py prints the table and the JSON line.
 """
 from __future__ import annotations
@@ -30,6 +31,9 @@ class Sizes:
     network_latencies: tuple[int, ...] = (0, 50, 150, 300)   # round trips, ms
     network_think_s: float = 4.0                              # a resident's pause between reports
     network_run_s: float = 45.0                               # each run is cut after this
+    scaleout_residents: int = 100
+    scaleout_reports: int = 600
+    scaleout_latency_ms: int = 50
 
 
 FULL = Sizes()
@@ -37,7 +41,7 @@ QUICK = Sizes(residents=100, reports=600, closed_tickets=100_000, classify_limit
               network_reports=200, network_run_s=25.0)
 TINY = Sizes(residents=10, reports=40, open_tickets=400, closed_tickets=2_000, classify_limit=40, classify_rounds=1,
              echo_runs=1, network_residents=10, network_reports=10, network_latencies=(150,), network_think_s=0.3,
-             network_run_s=8.0)
+             network_run_s=8.0, scaleout_residents=10, scaleout_reports=20)
 
 
 async def _run(sizes: Sizes, workdir: Path, lexicon: str | None, log) -> dict:
@@ -45,6 +49,7 @@ async def _run(sizes: Sizes, workdir: Path, lexicon: str | None, log) -> dict:
     from bot.bench.classify import bench_classify
     from bot.bench.intake import bench_intake
     from bot.bench.network import bench_network
+    from bot.bench.scaleout import bench_scaleout
     from bot.bench.sweep import bench_sweep
 
     figures: dict = {"machine": machine.describe(), "sizes": sizes.__dict__}
@@ -53,6 +58,9 @@ async def _run(sizes: Sizes, workdir: Path, lexicon: str | None, log) -> dict:
     log(f"network: latencies {sizes.network_latencies} ms, flood limits on, GridBot and two echo bots …")
     figures["network"] = await bench_network(sizes.network_residents, sizes.network_reports, workdir,
                                              sizes.network_latencies, sizes.network_think_s, sizes.network_run_s)
+    log(f"scale-out: intake by webhook, 1 and 2 processes on one SQLite file, {sizes.scaleout_latency_ms} ms …")
+    figures["scaleout"] = await bench_scaleout(sizes.scaleout_residents, sizes.scaleout_reports, workdir,
+                                               sizes.scaleout_latency_ms)
     log("classification …")
     figures["classify"] = bench_classify(workdir, lexicon, sizes.classify_limit, sizes.classify_rounds)
     log("sweep (building or copying the big database) …")

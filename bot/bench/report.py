@@ -43,6 +43,8 @@ def rows(f: dict) -> list[tuple]:
     ]
     if "network" in f:
         r.extend(network_rows(f["network"], ok))
+    if "scaleout" in f:
+        r.extend(scaleout_rows(f["scaleout"]))
     c = f["classify"]
     r.append(_row("classify", f"default lexicon msg/s ({c['messages']} msgs, {c['mean_chars']} chars)",
                   c["default_per_s"], f"jieba {c['jieba_per_s']}", c["default_ratio"], "≥ 0.8", ok["classify_default"]))
@@ -74,6 +76,19 @@ def rows(f: dict) -> list[tuple]:
     r.append(_row("start", "process start → first getUpdates s", m["start_s"], f"echo {m['echo_start_s']}",
                   m["start_s"] / max(m["echo_start_s"], 1e-3), "≤ 3 s", ok["start"]))
     return r
+
+
+def scaleout_rows(x: dict) -> list[tuple]:
+    """Intake by webhook: 2 processes on one database against 1, same residents and round trip."""
+    one, two = x["processes"]["1"], x["processes"]["2"]
+    return [
+        _row("scale-out", f"{x['engine']}, {x['latency_ms']} ms, {x['residents']} residents: updates/s, 2 processes",
+             two["updates_per_s"], f"1 process {one['updates_per_s']}", x["ratio_2_to_1"]),
+        _row("scale-out", "latency p50 / p95 ms, 2 processes", f"{two['p50_ms']} / {two['p95_ms']}",
+             f"1 process {one['p50_ms']} / {one['p95_ms']}", two["p95_ms"] / max(one["p95_ms"], 1e-3)),
+        _row("scale-out", "updates served per process / re-deliveries",
+             f"{'+'.join(map(str, two['served']))} / {two['webhook_redelivered']}"),
+    ]
 
 
 def network_rows(n: dict, ok: dict[str, bool]) -> list[tuple]:
