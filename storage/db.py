@@ -33,7 +33,7 @@ def _migrations() -> list[tuple[int, str]]:
     found = []
     for entry in folder.iterdir():
         name = entry.name
-        if name.endswith(".sql") and name[:3].isdigit():
+        if name.endswith(".sql") and not name.endswith(".postgres.sql") and name[:3].isdigit():  # not PostgreSQL's own
             found.append((int(name[:3]), entry.read_text(encoding="utf-8")))
     return sorted(found)
 
