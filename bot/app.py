@@ -95,10 +95,11 @@ def build_application(config: Config, deps: Deps) -> Application:
 
     async def finish(update: object, outgoing) -> None:
         inbox_id = pump.take_inbox_id(update)
+        released = False
         try:
-            await inbox.finish(deps, inbox_id, outgoing.owed)
+            released = await inbox.finish(deps, inbox_id, outgoing.owed, pump.release_with(inbox_id))
         finally:
-            pump.finished(inbox_id)
+            pump.finished(inbox_id, released)
 
     processor.finish = finish
     application.bot_data.update(sender=sender, receiver=receiver, pump=pump)

@@ -3,8 +3,8 @@ holds the claim of (bot/services/inbox.py `take`).
 
 Whoever received an update (our poller or webhook, another process, or we before a crash) recorded it
 in the inbox first. A drain per chat claims the chat, feeds its pending updates in the order recorded,
-waits until they are finished, and takes again; with nothing pending it gives the claim up in the same
-transaction. A chat another process holds is left to it: that process takes again before it lets go,
+and waits until they are finished; the last one's finishing transaction gives the claim up if nothing
+of the chat is pending, else the drain takes again. A chat another process holds is left to it: that process takes again before it lets go,
 so it finds what we recorded. A repeating round renews our claims (every third of `claim_ttl`) and
 looks for pending chats nobody holds (a receiver that crashed, a holder that died: its claims lapse
 after `claim_ttl`), so every recorded update is handled within about `claim_ttl` of its holder's death.
@@ -46,7 +46,8 @@ class InboxPump:
         self._wanted: set[int] = set()                     # chats offered while their drain was running
         self._parsed: dict[int, Update] = {}               # inbox row → the update as received, parsed once
         self._inbox_ids: dict[int, int] = {}               # id(Update) → inbox row, until finished
-        self._finished: dict[int, asyncio.Future] = {}     # inbox row → set when finished
+        self._finished: dict[int, asyncio.Future] = {}     # inbox row → set when finished (True: released)
+        self._last: dict[int, int] = {}                    # last inbox row of a drain's batch → its chat
 
     # -- from the receivers -------------------------------------------------------------------------
     def offer(self, chat_keys, parsed: dict[int, Update] | None = None) -> None:
@@ -70,10 +71,15 @@ class InboxPump:
     def take_inbox_id(self, update: object) -> int | None:
         return self._inbox_ids.pop(id(update), None)
 
-    def finished(self, inbox_id: int | None) -> None:
+    def release_with(self, inbox_id: int | None) -> tuple[int, str] | None:
+        """For the last update of a batch: (chat, owner), to give the claim up as it is finished."""
+        key = self._last.pop(inbox_id, None) if inbox_id is not None else None
+        return None if key is None else (key, self.owner)
+
+    def finished(self, inbox_id: int | None, released: bool = False) -> None:
         future = self._finished.pop(inbox_id, None) if inbox_id is not None else None
         if future is not None and not future.done():
-            future.set_result(None)
+            future.set_result(released)
 
     # -- the work --------------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -109,10 +115,13 @@ class InboxPump:
                 if all(r.inbox_id in fed for r in taken.rows):
                     await asyncio.sleep(1.0)      # they could not be finished (logged): try again, slowly
                 waits = []
+                self._last[taken.rows[-1].inbox_id] = key
                 for received in taken.rows:
                     fed.add(received.inbox_id)
                     waits.append(await self._feed(received))
-                await asyncio.gather(*waits)
+                released = (await asyncio.gather(*waits))[-1]
+                if released and key not in self._wanted:
+                    return
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -94,3 +94,19 @@ async def test_one_outbox_sender_at_a_time(deps, clock):
         assert await outbox.hold_sender(deps, A)
     finally:
         await other.db.close()
+
+
+async def test_the_last_finish_of_a_batch_gives_the_claim_up_unless_more_is_pending(deps):
+    other = await second_process(deps)
+    try:
+        [first] = await inbox.record(deps, [message(1, "路灯坏了")])
+        assert (await inbox.take(deps, 10001, A)).held
+        await inbox.record(other, [message(2, "还有")])                 # arrived meanwhile, at B
+        assert not await inbox.finish(deps, first.inbox_id, [], release=(10001, A))    # kept: 2 is pending
+        assert not (await inbox.take(other, 10001, B)).held
+        [second] = (await inbox.take(deps, 10001, A)).rows
+        assert await inbox.finish(deps, second.inbox_id, [], release=(10001, A))       # released with it
+        [third] = await inbox.record(other, [message(3, "谢谢")])
+        assert [r.inbox_id for r in (await inbox.take(other, 10001, B)).rows] == [third.inbox_id]
+    finally:
+        await other.db.close()

@@ -79,18 +79,22 @@ async def pending(deps: Deps) -> list[Received]:
     return [Received(r["id"], r["update_id"], json.loads(r["payload"])) for r in rows]
 
 
-async def finish(deps: Deps, inbox_id: int | None, owed: list[tuple[int, str, dict]]) -> bool:
+async def finish(deps: Deps, inbox_id: int | None, owed: list[tuple[int, str, dict]],
+                 release: tuple[int, str] | None = None) -> bool:
     """Queue what the update's handling owes (chat id, kind, payload) and mark it done, atomically.
     False (nothing queued) when it was done already: another process took the chat over after our
-    claim lapsed (a stall longer than claim_ttl) and finished it first."""
+    claim lapsed (a stall longer than claim_ttl) and finished it first. With `release` (chat key,
+    owner), the chat's claim is given up in the same transaction if nothing of it is pending: True
+    then means released too (saves a drain's last `take`)."""
     now = deps.now_iso()
     async with deps.db.transaction() as tx:
         if inbox_id is not None and not await inbox.mark_done(tx, inbox_id, now):
             return False
         for chat_id, kind, payload in owed:
             await deps.enqueue(tx, chat_id, kind, payload, now)
+        released = release is None or await inbox.release(tx, *release)
     deps.wake_outbox()
-    return True
+    return released
 
 
 @dataclass(frozen=True)
