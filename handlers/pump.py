@@ -102,6 +102,7 @@ class InboxPump:
 
     async def _drain(self, key: int) -> None:
         fed: set[int] = set()
+        retries = 0
         try:
             while self.running:
                 self._wanted.discard(key)
@@ -113,7 +114,10 @@ class InboxPump:
                         return
                     continue
                 if all(r.inbox_id in fed for r in taken.rows):
-                    await asyncio.sleep(1.0)      # they could not be finished (logged): try again, slowly
+                    # They could not be finished (logged; the database refused?): again, ever more slowly.
+                    # Handlers are safe to run again, as after a crash.
+                    retries += 1
+                    await asyncio.sleep(min(2.0 ** retries, 60.0))
                 waits = []
                 self._last[taken.rows[-1].inbox_id] = key
                 for received in taken.rows:
