@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -56,6 +57,12 @@ async def stop_all(api, control, balancer, bots) -> None:
     await balancer.stop()
     await control.aclose()
     await api.stop()
+
+
+def held_by(db: Path, pid: int) -> int:
+    """Chats whose claim the process `pid` holds (its owner name is host:pid:random)."""
+    with sqlite3.connect(db, timeout=5) as conn:
+        return conn.execute("SELECT count(*) FROM inbox_claims WHERE owner LIKE :me", {"me": f"%:{pid}:%"}).fetchone()[0]
 
 
 async def counts(db: Path) -> dict:
@@ -134,16 +141,20 @@ async def test_sigkill_one_of_two_processes_mid_burst(tmp_path):
                                  for i in range(residents)))
         while tickets_in(db) < residents // 3:
             await asyncio.sleep(0.02)
+        for _ in range(200):            # kill it while it holds chats: the other takes them over after claim_ttl
+            if held_by(db, bots[0].pid):
+                break
+            await asyncio.sleep(0.005)
         bots[0].send_signal(signal.SIGKILL)
         bots[0].wait(10)
-        at_kill = tickets_in(db)
+        at_kill, held = tickets_in(db), held_by(db, bots[0].pid)
         await asyncio.wait_for(burst, 120)
         got = await counts(db)
         assert got["per_resident"] == [1] * residents and got["submits"] == residents
         delivered = await offers_to_worker(control, got["numbers"])
         hook = (await control.stats())["webhook"]
         twice = sum(v - 1 for v in delivered.values() if v > 1)
-        print(f"\n[sigkill 1 of 2] tickets at kill={at_kill} tickets={len(got['numbers'])} served={balancer.served} "
+        print(f"\n[sigkill 1 of 2] tickets at kill={at_kill} chats the dead one held={held} tickets={len(got['numbers'])} served={balancer.served} "
               f"offers={sum(delivered.values())} lost={sum(1 for v in delivered.values() if v == 0)} "
               f"sent twice={twice} posts={hook['posts']} redelivered={hook['redelivered']}")
         assert all(v >= 1 for v in delivered.values())
