@@ -28,6 +28,8 @@ from handlers.common import GridContext
 from handlers.delivery import OutboxSender
 from handlers.polling import Poller
 from handlers.processor import ChatOrderedProcessor
+from handlers.pump import InboxPump
+from handlers.webhook import WebhookReceiver
 from nlp.lexicon import default_lexicon, load_lexicon, merge_lexicons
 from storage import org
 from storage.db import Database
@@ -63,7 +65,8 @@ async def build_deps(config: Config, clock: Clock | None = None, db: Database | 
 
 
 def build_application(config: Config, deps: Deps) -> Application:
-    """The PTB Application, without PTB's Updater and rate limiter: our poller and sender replace them."""
+    """The PTB Application, without PTB's Updater and rate limiter: our receiver (the poller, or the
+    webhook with `webhook_url`), the inbox pump and the sender replace them."""
     processor = ChatOrderedProcessor(config.update_concurrency)
     builder = (Application.builder().token(config.telegram_token or SANDBOX_TOKEN)
                .context_types(ContextTypes(context=GridContext)).concurrent_updates(processor).updater(None)
@@ -73,23 +76,32 @@ def build_application(config: Config, deps: Deps) -> Application:
         builder = builder.base_url(config.telegram_base_url).base_file_url(config.file_base_url)
     application = builder.build()
     application.bot_data["deps"] = deps
+    pump = InboxPump(application, deps, processor)
     sender = OutboxSender(deps, application.bot)
-    poller = Poller(application, deps, processor, on_network_back=sender.network_back)
+    if config.webhook_url:
+        receiver = WebhookReceiver(application, deps, pump)
+    else:
+        receiver = Poller(application, deps, pump, on_network_back=sender.network_back)
     processor.answer = sender.answer
 
     async def finish(update: object, outgoing) -> None:
-        await inbox.finish(deps, poller.take_inbox_id(update), outgoing.owed)
+        inbox_id = pump.take_inbox_id(update)
+        released = False
+        try:
+            released = await inbox.finish(deps, inbox_id, outgoing.owed, pump.release_with(inbox_id))
+        finally:
+            pump.finished(inbox_id, released)
 
     processor.finish = finish
-    application.bot_data.update(sender=sender, poller=poller)
+    application.bot_data.update(sender=sender, receiver=receiver, pump=pump)
     deps.on_outbox = sender.wake
     router.register(application)
     return application
 
 
 async def start(application: Application) -> None:
-    """Initialise, start handlers, the outbox sender and the poller (which first handles what the
-    inbox still holds from before a crash or stop)."""
+    """Initialise, start handlers, the outbox sender, the inbox pump (which first hands on what the
+    inbox still holds from before a crash or stop, or from other processes) and the receiver."""
     await application.initialize()
     try:
         await application.bot.set_my_commands([BotCommand(n, d) for n, d in render.COMMANDS["resident"]])
@@ -100,9 +112,15 @@ async def start(application: Application) -> None:
     jobs.schedule(application.job_queue, deps)
     await inbox.prune(deps)
     sender: OutboxSender = application.bot_data["sender"]
-    poller: Poller = application.bot_data["poller"]
-    application.bot_data["tasks"] = [asyncio.create_task(sender.run(), name="outbox"),
-                                      asyncio.create_task(poller.run(), name="polling")]
+    pump: InboxPump = application.bot_data["pump"]
+    receiver = application.bot_data["receiver"]
+    tasks = {"outbox": asyncio.create_task(sender.run(), name="outbox"),
+             "inbox": asyncio.create_task(pump.run(), name="inbox")}
+    if isinstance(receiver, Poller):
+        tasks["polling"] = asyncio.create_task(receiver.run(), name="polling")
+    else:
+        await receiver.start()
+    application.bot_data["tasks"] = tasks
 
 
 async def stop(application: Application) -> None:
@@ -112,24 +130,33 @@ async def stop(application: Application) -> None:
     budget = deps.config.stop_timeout.total_seconds()
     deadline = asyncio.get_running_loop().time() + budget
     left = lambda: max(deadline - asyncio.get_running_loop().time(), 0.1)      # noqa: E731
-    poller: Poller = application.bot_data["poller"]
+    receiver = application.bot_data["receiver"]
+    pump: InboxPump = application.bot_data["pump"]
     sender: OutboxSender = application.bot_data["sender"]
-    poller.stop()
-    tasks = application.bot_data.get("tasks", [])
-    if tasks:
-        tasks[1].cancel()                              # the long poll in flight; nothing it fetched is confirmed
+    tasks = application.bot_data.get("tasks", {})
+    if isinstance(receiver, Poller):
+        receiver.stop()
+        if "polling" in tasks:
+            tasks["polling"].cancel()                  # the long poll in flight; nothing it fetched is confirmed
+    else:
+        try:
+            await asyncio.wait_for(receiver.stop(), min(budget * 0.2, 5.0))
+        except asyncio.TimeoutError:
+            log.warning("webhook requests still open at stop; Telegram sends what was not answered again")
+    pump.stop()
     if application.running:
         try:
             await asyncio.wait_for(application.stop(), budget * 0.4)
         except asyncio.TimeoutError:
             log.warning("handlers still running at stop; their updates stay in the inbox")
+    await pump.close()
     cut = await sender.stop(grace=min(budget * 0.3, left()))
     if cut:
         log.warning("%d sends cut off at stop; they stay in the outbox for the next start", cut)
-    for task in tasks:
+    for task in tasks.values():
         task.cancel()
     if tasks:
-        await asyncio.wait(tasks, timeout=1.0)
+        await asyncio.wait(tasks.values(), timeout=1.0)
     try:
         await asyncio.wait_for(application.shutdown(), min(left(), 2.0))
     except (asyncio.TimeoutError, RuntimeError) as exc:
@@ -190,6 +217,10 @@ async def serve(config: Config) -> None:
         print(f"GridBot sandbox: open {sandbox.page_url} in your browser", flush=True)
     else:
         print(f"GridBot running as @{application.bot.username}", flush=True)
+    if config.webhook_url:
+        receiver = application.bot_data["receiver"]
+        print(f"GridBot webhook {config.webhook_url} ← {config.webhook_listen}:{receiver.port}{receiver.path}",
+              flush=True)
     try:
         await stopping.wait()
     finally:

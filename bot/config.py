@@ -93,6 +93,14 @@ class Config:
     send_concurrency: int = 32          # messages in flight at once (different chats)
     update_concurrency: int = 32        # updates handled at once (one chat's always in order)
     stop_timeout: timedelta = timedelta(seconds=12)      # SIGTERM: everything stopped within this
+    webhook_url: str = ""               # public HTTPS address Telegram posts updates to; empty: polling
+    webhook_listen: str = "127.0.0.1"   # where this process listens, behind the reverse proxy
+    webhook_port: int = 8081
+    webhook_path: str = ""              # empty: the path of webhook_url
+    webhook_secret: str = ""            # X-Telegram-Bot-Api-Secret-Token; empty: derived from the token
+    webhook_max_connections: int = 40   # Telegram's concurrent deliveries (1-100)
+    webhook_delete_at_stop: bool = False   # off: the other processes behind the proxy keep serving
+    claim_ttl: timedelta = timedelta(seconds=10)   # a dead process's chats (and outbox) are taken over after this
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = 8080
     log_level: str = "INFO"

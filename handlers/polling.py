@@ -1,9 +1,9 @@
 """Fetching updates with getUpdates, through the durable inbox.
 
 Telegram counts an update as delivered once getUpdates is called with a higher offset, so the
-next offset is asked for only after the fetched updates are stored (bot/services/inbox.py). At
-start, what was stored but not finished is handled first. python-telegram-bot's own Updater
-confirms as soon as it fetches, which is why it is not used.
+next offset is asked for only after the fetched updates are stored (bot/services/inbox.py); the
+pump (handlers/pump.py) hands them on, and at start what was stored but not finished. python-telegram-bot's
+own Updater confirms as soon as it fetches, which is why it is not used.
 """
 from __future__ import annotations
 
@@ -19,29 +19,25 @@ from telegram.warnings import PTBUserWarning
 from bot.services import inbox
 from bot.services.deps import Deps
 from handlers.delivery import seconds
-from handlers.processor import ChatOrderedProcessor
+from handlers.pump import InboxPump
 
 log = logging.getLogger("gridbot.polling")
-MAX_QUEUED = 200          # updates handed to PTB but not yet handled; more wait in the inbox
 
 
 class Poller:
-    def __init__(self, application: Application, deps: Deps, processor: ChatOrderedProcessor,
+    def __init__(self, application: Application, deps: Deps, pump: InboxPump,
                  on_network_back=None, timeout: int = 10) -> None:
         self.application = application
         self.deps = deps
-        self.processor = processor
+        self.pump = pump
         self.on_network_back = on_network_back
         self.timeout = timeout
-        self.inbox_ids: dict[int, int] = {}           # id(Update) → inbox row, until finished
         self.running = False
         # We call getUpdates through do_api_request on purpose (for the raw JSON); PTB suggests get_updates.
         warnings.filterwarnings("ignore", message=r"Please use 'Bot\.get_updates'", category=PTBUserWarning)
 
     async def run(self) -> None:
         self.running = True
-        for received in await inbox.pending(self.deps):
-            await self._feed(received)
         offset: int | None = None
         failures = 0
         while self.running:
@@ -54,7 +50,8 @@ class Poller:
                 log.critical("Telegram refused the bot token; polling stopped")
                 raise
             except Conflict as exc:
-                log.warning("getUpdates conflict (another instance polling?): %s", exc)
+                log.warning("getUpdates conflict (another instance polling, or a webhook set: "
+                            "`gridbot run --webhook` with webhook_delete_at_stop, or deleteWebhook): %s", exc)
                 await asyncio.sleep(1)
                 continue
             except TelegramError as exc:         # network errors, timeouts, 5xx
@@ -77,8 +74,8 @@ class Poller:
                 continue
             offset = max(u.update_id for u in updates) + 1          # only now: they are stored
             fetched = {u.update_id: u for u in updates}
-            for received in fresh:            # parsed already, unless cleaning changed it
-                await self._feed(received, None if received.cleaned else fetched.get(received.update_id))
+            self.pump.offer({_chat_id(u) or 0 for u in updates},      # parsed already, unless cleaning changed it
+                            {r.inbox_id: fetched[r.update_id] for r in fresh if not r.cleaned})
 
     async def _get_updates(self, offset: int | None) -> list[dict]:
         """getUpdates, its result as Telegram sent it: stored as is, parsed once (to_dict costs ~0.5 ms)."""
@@ -90,17 +87,6 @@ class Poller:
 
     def stop(self) -> None:
         self.running = False
-
-    async def _feed(self, received: inbox.Received, update: Update | None = None) -> None:
-        while self.application.update_queue.qsize() + self.processor.current_concurrent_updates > MAX_QUEUED and self.running:
-            await asyncio.sleep(0.01)
-        if update is None:
-            update = Update.de_json(received.data, self.application.bot)
-        self.inbox_ids[id(update)] = received.inbox_id
-        await self.application.update_queue.put(update)
-
-    def take_inbox_id(self, update: object) -> int | None:
-        return self.inbox_ids.pop(id(update), None)
 
 
 def _chat_id(update: Update) -> int | None:

@@ -90,6 +90,12 @@ def test_bench_quick_reports_every_figure(tmp_path):
     assert "network" in proc.stdout and "150 ms: tickets/s" in proc.stdout
     assert network["closed_loop"]["gridbot"]["tickets"] > 0 and "no pause" in proc.stdout
     assert {"network_150_tickets_per_s", "network_150_p95", "network_no_429"} <= set(figures["floors"])
+    scaleout = figures["scaleout"]
+    for name in ("sqlite_1", "sqlite_2") + (("postgres_1", "postgres_2") if scaleout["postgres"] else ()):
+        run = scaleout["runs"][name]
+        assert run["tickets_in_db"] == scaleout["reports"] and not run["errors"], (name, run)
+        assert len(run["served"]) == int(name[-1]) and all(run["served"]) and sane(run["tickets_per_s"])
+    assert sane(scaleout["ratios"]["sqlite_2"]) and "scaleout" in proc.stdout
     assert set(figures["floors"]) >= {"intake_throughput", "intake_p95", "classify_default", "peak_rss", "start"}
     assert all(isinstance(v, bool) for v in figures["floors"].values())
     assert math.isfinite(figures["total_s"])

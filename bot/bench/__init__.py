@@ -3,7 +3,8 @@
 One module per section: intake (end to end, against an echo bot), network (intake with injected
 latency under Telegram's flood limits, against sequential and concurrent echo bots), classify (against bare jieba),
 sweep (10k open tickets, with and without a year of closed ones), briefing (over a year of
-tickets), and memory/start (from the intake run's bot process). `run()` returns every figure;
+tickets), scale-out (intake by webhook with 1 and 2 processes on one database), and memory/start
+(from the intake run's bot process). `run()` returns every figure;
 report.py prints the table and the JSON line.
 """
 from __future__ import annotations
@@ -48,6 +49,7 @@ async def _run(sizes: Sizes, workdir: Path, lexicon: str | None, log) -> dict:
     from bot.bench.classify import bench_classify
     from bot.bench.intake import bench_intake
     from bot.bench.network import bench_network
+    from bot.bench.scaleout import bench_scaleout
     from bot.bench.sweep import bench_sweep
 
     figures: dict = {"machine": machine.describe(), "sizes": sizes.__dict__}
@@ -56,8 +58,7 @@ async def _run(sizes: Sizes, workdir: Path, lexicon: str | None, log) -> dict:
     log(f"network: latencies {sizes.network_latencies} ms, flood limits on, GridBot and two echo bots …")
     figures["network"] = await bench_network(sizes.network_residents, sizes.network_reports, workdir,
                                              sizes.network_latencies, sizes.network_think_s, sizes.network_run_s)
-    from bot.bench.scaleout import bench_scaleout
-    log("scale-out: intake on PostgreSQL and on SQLite, 150 ms round trip …")
+    log("scale-out: intake by webhook, 1 and 2 processes, on SQLite and PostgreSQL, 150 ms round trip …")
     figures["scaleout"] = await bench_scaleout(sizes.scaleout_residents, sizes.scaleout_reports, workdir,
                                                sizes.scaleout_run_s)
     log("classification …")

@@ -3,6 +3,8 @@
 KIND: `gridbot` is wired exactly as `gridbot run` wires it in the sandbox (demo staff bound, outbox
 on), with the rate limiter off: raw speed. `gridbot-paced` keeps the deployment's own pacing (the
 rate limiter as configured), as it runs against Telegram: for a sandbox that enforces flood limits.
+`gridbot-webhook BASE_URL DB WEBHOOK_URL PORT` is `gridbot` receiving by webhook on PORT (one of
+several processes on one database behind a balancer, bot/bench/balancer.py).
 `echo` is the stack's baseline, python-telegram-bot alone, one update at a time; `echo-concurrent`
 the same with concurrent updates. SIGTERM stops it cleanly.
 """
@@ -23,11 +25,11 @@ async def _wait_for_sigterm() -> None:
     await stopping.wait()
 
 
-KINDS = ("gridbot", "gridbot-paced", "echo", "echo-concurrent")
+KINDS = ("gridbot", "gridbot-paced", "gridbot-webhook", "echo", "echo-concurrent")
 ECHO_CONCURRENCY = 128   # more updates at once than the benchmark's residents can have in flight
 
 
-async def run_gridbot(base_url: str, db_path: str, paced: bool = False) -> None:
+async def run_gridbot(base_url: str, db_path: str, paced: bool = False, webhook: tuple[str, int] | None = None) -> None:
     from bot.app import bind_demo_accounts, build_application, build_deps, start, stop
     from dataclasses import replace
 
@@ -40,6 +42,8 @@ async def run_gridbot(base_url: str, db_path: str, paced: bool = False) -> None:
     config = replace(config, **where, telegram_base_url=base_url, telegram_token="",
                      rate_limiter=config.rate_limiter if paced else False, tickets_per_hour=10**9,
                      log_level="WARNING")
+    if webhook is not None:
+        config = replace(config, webhook_url=webhook[0], webhook_port=webhook[1])
     deps = await build_deps(config)
     await bind_demo_accounts(deps)
     application = build_application(config, deps)
@@ -62,7 +66,9 @@ def main(argv: list[str]) -> int:
     kind, base_url = argv[0], argv[1]
     if kind not in KINDS:
         raise SystemExit(f"unknown bot {kind!r}; one of {', '.join(KINDS)}")
-    if kind.startswith("gridbot"):
+    if kind == "gridbot-webhook":
+        main_coro = run_gridbot(base_url, argv[2], webhook=(argv[3], int(argv[4])))
+    elif kind.startswith("gridbot"):
         main_coro = run_gridbot(base_url, argv[2], paced=kind == "gridbot-paced")
     else:
         main_coro = run_echo(base_url, ECHO_CONCURRENCY if kind == "echo-concurrent" else False)

@@ -24,10 +24,11 @@ from bot.sandbox import FakeBotApi
 
 async def run_bot(kind: str, residents: int, total: int, workdir: Path, timeout: float = 300, *,
                   sandbox: dict | None = None, think_s: float = 0.0, settle_limit: float = 30.0,
-                  tag: str = "intake", database: str | None = None) -> dict:
+                  tag: str = "intake", database: str | None = None, processes: int = 1) -> dict:
     """Start the bot `kind` (see botproc.py) in a child process on a fresh sandbox (FakeBotApi keyword
     arguments in `sandbox`: latency, flood limits), drive the load for at most `timeout` s, return the figures.
     `database`: a PostgreSQL URL to run GridBot on (emptied first) instead of a fresh SQLite file.
+    `gridbot-webhook` runs `processes` of them on one database behind a balancer (bot/bench/balancer.py).
 
     A run cut short by `timeout` reports what completed, with the actions still unanswered counted
     in the latencies at their wait so far (a lower bound)."""
@@ -40,17 +41,25 @@ async def run_bot(kind: str, residents: int, total: int, workdir: Path, timeout:
         await _fresh_db(db)
     log = open(workdir / f"{tag}-{kind}.log", "w")
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    balancer = None
+    args = [[kind, api.bot_api_url, str(db)]]
+    if kind == "gridbot-webhook":
+        from bot.bench.balancer import Balancer, free_port
+        balancer = Balancer([free_port() for _ in range(processes)])
+        url = await balancer.start()
+        args = [[kind, api.bot_api_url, str(db), url, str(port)] for port in balancer.ports]
     spawned = time.monotonic()
     cut = False
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.bench.botproc", kind, api.bot_api_url, str(db),
-        stdout=log, stderr=log, env=env)
+    procs = [await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.bench.botproc", *a,
+                                                  stdout=log, stderr=log, env=env) for a in args]
+    proc = procs[0]
+    ready = "getUpdates" if balancer is None else "setWebhook"
     try:
-        while "getUpdates" not in api.first_call:
-            if proc.returncode is not None or time.monotonic() - spawned > 60:
+        while api.calls[ready] < len(procs):
+            if any(p.returncode is not None for p in procs) or time.monotonic() - spawned > 60:
                 raise RuntimeError(f"{kind} bot did not start; see {log.name}")
             await asyncio.sleep(0.005)
-        start_s = api.first_call["getUpdates"] - spawned
+        start_s = api.first_call[ready] - spawned
         await asyncio.sleep(0.3)
         # A resident whose reply was refused waits for a retry: retry_after plus a round trip and a second.
         patience = 1.0 + api.latency.seconds + api.latency.jitter
@@ -66,14 +75,18 @@ async def run_bot(kind: str, residents: int, total: int, workdir: Path, timeout:
         settled = await _settle(driver, limit=settle_limit)
         rss_mb = _peak_rss_mb(proc.pid)
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
+        for each in procs:
+            if each.returncode is None:
+                each.send_signal(signal.SIGTERM)
+        for each in procs:
             try:   # a bot cut short may have a long queue to drain at this latency; it need not finish it
-                await asyncio.wait_for(proc.wait(), 5 if cut else 20)
+                await asyncio.wait_for(each.wait(), 5 if cut else 20)
             except asyncio.TimeoutError:
-                proc.kill()
-                await proc.wait()
+                each.kill()
+                await each.wait()
         log.close()
+        if balancer is not None:
+            await balancer.stop()
         await api.stop()
     seconds = max((driver.last or ended) - driver.first, 1e-9)
     both = driver.latency["message"] + driver.latency["callback_query"] + unanswered
@@ -90,6 +103,9 @@ async def run_bot(kind: str, residents: int, total: int, workdir: Path, timeout:
         "flood_refused": sum(api.flood.refused.values()), "flood_refused_staff": driver.refused["staff"],
         "flood_refused_by": dict(api.flood.refused_by),
     }
+    if balancer is not None:
+        result.update(processes=len(procs), served=list(balancer.served.values()),
+                      webhook_redelivered=api.webhook.public()["redelivered"])
     if kind.startswith("gridbot"):
         result.update(_count_db(db), staff_messages=driver.staff_messages,
                       outbox_drained_s=round(settled, 3))

@@ -259,13 +259,26 @@ async def log_out(api: "FakeBotApi", p: Params) -> bool:
 
 @method("setWebhook")
 async def set_webhook(api: "FakeBotApi", p: Params) -> bool:
-    api.webhook_url = p.str("url") or ""
+    url = p.str("url") or ""
+    secret = p.str("secret_token") or ""
+    if len(secret) > 256 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in secret):
+        raise bad_request("secret token contains unallowed characters")
+    max_connections = p.int("max_connections", 40) or 40
+    if not 1 <= max_connections <= 100:
+        raise bad_request("bad webhook: max_connections must be between 1 and 100")
+    if url and not url.startswith(("http://", "https://")):
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    allowed = p.json("allowed_updates", list, "allowed_updates")
+    if p.bool("drop_pending_updates"):
+        api.world.confirm(10**12)
+    await api.webhook.set(url, secret, max_connections,
+                          None if allowed is None else [u for u in allowed if u in UPDATE_TYPES])
     return True
 
 
 @method("deleteWebhook")
 async def delete_webhook(api: "FakeBotApi", p: Params) -> bool:
-    api.webhook_url = ""
+    await api.webhook.delete()
     if p.bool("drop_pending_updates"):
         api.world.confirm(10**12)
     return True
@@ -273,13 +286,13 @@ async def delete_webhook(api: "FakeBotApi", p: Params) -> bool:
 
 @method("getWebhookInfo")
 async def get_webhook_info(api: "FakeBotApi", p: Params) -> dict:
-    return {"url": api.webhook_url, "has_custom_certificate": False, "pending_update_count": len(api.world.updates)}
+    return api.webhook.info()
 
 
 @method("getUpdates")
 async def get_updates(api: "FakeBotApi", p: Params) -> list[dict]:
     world = api.world
-    if api.webhook_url:
+    if api.webhook.url:
         raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
     offset = p.int("offset")
     limit = min(max(p.int("limit", 100) or 100, 1), 100)

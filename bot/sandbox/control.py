@@ -335,6 +335,7 @@ async def stats(api: "FakeBotApi", body: dict, request: web.Request) -> dict:
         "flood_refused": sum(api.flood.refused.values()),
         "flood_refused_chats": dict(api.flood.refused),
         "flood_refused_by": dict(api.flood.refused_by),
+        "webhook": api.webhook.public(),
     }
 
 

@@ -9,6 +9,8 @@
 Routes: /bot<token>/<method> (the Bot API), /file/bot<token>/<path> (downloads),
 /sandbox/api/... (simulated users, fault injection, stats; see control.py), / (the chat page).
 
+setWebhook makes it POST updates to the bot as Telegram does (webhook.py).
+
 `FakeBotApi(latency=0.15, jitter=0.02, flood_limits=True)` simulates a bot far from Telegram's
 servers and Telegram's flood limits (see network.py); both can be changed while it runs.
 """
@@ -27,6 +29,7 @@ from aiohttp import web
 from . import botapi, control
 from .markup import ApiError
 from .network import FloodLimits, Latency, seconds_value, too_many_requests
+from .webhook import WebhookDelivery
 from .world import DEFAULT_USERS, World
 
 TOKEN_RE = re.compile(r"^(\d+):[A-Za-z0-9_-]{30,}$")
@@ -52,6 +55,7 @@ class FakeBotApi:
         self.closing = False
         self.poll_generation = 0
         self.epoch = 0
+        self.webhook = WebhookDelivery(self)        # kept across reset(), like the bot's other settings
         self.reset()
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -71,7 +75,6 @@ class FakeBotApi:
             user = self.world.add_user(int(u.get("id") or u["user_id"]), u["first_name"], u.get("username"),
                                        u.get("role", ""))
             user.started = bool(u.get("started", False))   # e.g. demo staff already bound to the bot
-        self.webhook_url = ""
         self.faults: list[dict] = []
         self.notices: list[dict] = []
         self.calls: Counter[str] = Counter()
@@ -109,6 +112,7 @@ class FakeBotApi:
     async def stop(self) -> None:
         self.closing = True
         self._closed.set()
+        await self.webhook.delete()
         self.world.update_arrived.fire()
         self.world.changed.fire()
         if self._runner is not None:
