@@ -1,14 +1,16 @@
-"""Inbox claims between two processes, each its own connection to one SQLite file (WAL), on one fake clock:
+"""Inbox claims between two processes, each its own connection to one database (an SQLite file in WAL
+mode, or PostgreSQL), on one fake clock:
 a chat is handled by one holder at a time, taken over once a dead holder's claim runs out, given up only
 when nothing of it is pending, and an update is finished once."""
 from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.services import inbox, outbox
+from bot.services import inbox
 from storage.db import Database
 from test_inbox import message
 
+ENGINES = ("sqlite", "postgres")
 A, B = "host:1:a", "host:2:b"
 
 
@@ -77,21 +79,6 @@ async def test_finished_once_and_claims_given_up_at_stop(deps):
         assert (await inbox.take(deps, 10001, A)).held
         assert await inbox.release_claims(deps, A) == 1                # SIGTERM: free at once
         assert (await inbox.take(other, 10001, B)).held
-    finally:
-        await other.db.close()
-
-
-async def test_one_outbox_sender_at_a_time(deps, clock):
-    other = await second_process(deps)
-    try:
-        assert await outbox.hold_sender(deps, A)
-        assert not await outbox.hold_sender(other, B)
-        assert await outbox.hold_sender(deps, A)                       # renewed
-        clock.advance(seconds=deps.config.claim_ttl.total_seconds() + 1)
-        assert await outbox.hold_sender(other, B)                      # A died: B takes over
-        assert not await outbox.hold_sender(deps, A)
-        await outbox.release_sender(other, B)
-        assert await outbox.hold_sender(deps, A)
     finally:
         await other.db.close()
 
