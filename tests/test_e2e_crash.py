@@ -15,7 +15,7 @@ from bot.config import Config
 from bot.demo import DEMO_USERS
 from bot.sandbox.client import SandboxControl
 from bot.sandbox.server import FakeBotApi
-from conftest import WORKER
+from conftest import WORKER, on
 
 ROOT = Path(__file__).resolve().parents[1]
 RESIDENTS = 40
@@ -49,10 +49,13 @@ async def resident_reports(control: SandboxControl, user_id: int, text: str) -> 
     await user.wait_for("已受理", timeout=60)
 
 
-async def prepared(tmp_path: Path) -> tuple[Path, FakeBotApi, SandboxControl, Path]:
-    """A database with the demo district and staff accounts, as `make run` has them, and a started sandbox."""
-    db = tmp_path / "gridbot.db"
-    deps = await build_deps(Config(db_path=str(db)))
+async def prepared(tmp_path: Path, database: str | None = None) -> tuple[Path | str, FakeBotApi, SandboxControl, Path]:
+    """A database with the demo district and staff accounts, as `make run` has them, and a started sandbox.
+
+    `database`: a SQLite path or a PostgreSQL URL (conftest's `database` fixture); by default a SQLite
+    file in tmp_path, returned as a Path."""
+    db = tmp_path / "gridbot.db" if database is None else database
+    deps = await build_deps(on(str(db), Config()))
     await bind_demo_accounts(deps)
     await deps.db.close()
     api = FakeBotApi(users=DEMO_USERS, callback_ttl=120)
