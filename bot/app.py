@@ -9,9 +9,8 @@ import asyncio
 import logging
 import signal
 from dataclasses import replace
-from pathlib import Path
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 

@@ -10,14 +10,6 @@ INSERT = """
 INSERT INTO outbox (chat_id, kind, payload, ticket_id, created_at, next_attempt_at)
 VALUES (:chat_id, :kind, :payload, :ticket_id, :now, :now)
 """
-# The oldest pending message of each chat that is due: messages to one chat keep their order,
-# so a chat whose head is waiting for a retry sends nothing newer meanwhile.
-DUE_HEADS = """
-SELECT o.* FROM outbox o
-JOIN (SELECT chat_id, min(id) AS id FROM outbox WHERE state = 'pending' GROUP BY chat_id) head ON head.id = o.id
-WHERE o.next_attempt_at <= :now
-ORDER BY o.id LIMIT :limit
-"""
 # Several senders on one database: a sender claims the due heads no other sender holds (a claim
 # lapses at claimed_until), and sends only what it claimed. A chat's next row becomes its head only
 # once this one is settled, so one chat's messages still leave in order, whichever sender sends them.
@@ -55,10 +47,6 @@ RETRY_NOW = """
 UPDATE outbox SET next_attempt_at = :now
 WHERE state = 'pending' AND attempts > 0 AND next_attempt_at > :now AND error NOT LIKE '429%'
 """
-SENT_MESSAGES_OF_TICKET = """
-SELECT id, chat_id, message_id FROM outbox
-WHERE ticket_id = :ticket_id AND kind = :kind AND state = 'sent' AND message_id IS NOT NULL
-"""
 UNDELIVERABLE_FOR_CHAT = "SELECT count(*) FROM outbox WHERE chat_id = :chat_id AND state = 'undeliverable'"
 
 
@@ -66,13 +54,6 @@ async def enqueue(tx: Tx, chat_id: int, kind: str, payload: dict[str, Any], now:
                   ticket_id: int | None = None) -> int:
     return await tx.insert(INSERT, {"chat_id": chat_id, "kind": kind, "ticket_id": ticket_id, "now": now,
                                     "payload": json.dumps(payload, ensure_ascii=False)})
-
-
-async def due_heads(tx: Tx, now: str, limit: int = 50) -> list[dict]:
-    rows = await tx.all(DUE_HEADS, {"now": now, "limit": limit})
-    for row in rows:
-        row["payload"] = json.loads(row["payload"])
-    return rows
 
 
 async def claim_heads(tx: Tx, holder: str, now: str, until: str, limit: int = 50) -> list[dict]:
@@ -103,10 +84,6 @@ async def mark_undeliverable(tx: Tx, outbox_id: int, error: str) -> None:
 
 async def retry_now(tx: Tx, now: str) -> int:
     return (await tx.execute(RETRY_NOW, {"now": now})).rowcount
-
-
-async def sent_messages(tx: Tx, ticket_id: int, kind: str) -> list[dict]:
-    return await tx.all(SENT_MESSAGES_OF_TICKET, {"ticket_id": ticket_id, "kind": kind})
 
 
 async def undeliverable_count(tx: Tx, chat_id: int) -> int:

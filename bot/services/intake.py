@@ -144,13 +144,6 @@ async def current(deps: Deps, actor: Actor) -> dict | None:
         return await draft_view(tx, deps, draft) if draft and "ticket_id" not in draft else None
 
 
-async def draft_key(deps: Deps, actor: Actor) -> str | None:
-    """The key of the chat's latest draft, submitted or not: which buttons are still the right ones."""
-    async with deps.db.read() as tx:
-        draft = await residents.get_draft(tx, actor.chat_id)
-    return draft["key"] if draft else None
-
-
 async def choose_category(deps: Deps, actor: Actor, position: int) -> dict:
     """The resident picks a category (by its position in the lexicon, as the buttons carry it)."""
     codes = list(deps.lexicon.categories)

@@ -7,7 +7,6 @@ from bot.services import cards, handling, inputs, notify, policy
 from bot.services.deps import Actor, Deps
 from bot.services.errors import InvalidInput, NotFound, Stale
 from bot.services.intake import clean_text
-from bot.services.actions import prepare
 from bot.services.ops import operation, perform
 from bot.services.transitions import apply_change, load
 from bot.services.uow import UnitOfWork
@@ -116,11 +115,6 @@ async def rate(deps: Deps, actor: Actor, ticket_id: int, rating_code: str, comme
 
 async def cancel(deps: Deps, actor: Actor, ticket_id: int, reason: str = "") -> dict:
     return await perform(deps, actor, "cxl", ticket_id, reason)
-
-
-async def may_comment(deps: Deps, actor: Actor, ticket_id: int) -> None:
-    """Only the owner comments, and only on a ticket they have rated."""
-    await prepare(deps, actor, "cmt", ticket_id)
 
 
 async def comment(deps: Deps, actor: Actor, ticket_id: int, text: str) -> dict:
