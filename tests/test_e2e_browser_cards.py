@@ -5,14 +5,13 @@ from pathlib import Path
 
 from conftest import RESIDENT, WORKER
 from flows import act, report
-from test_sandbox_browser import CHROMIUM_ARGS, chromium_path
+from test_sandbox_browser import open_page
 
 SCREENSHOT = Path(__file__).resolve().parent.parent / "var" / "screenshots" / "worker-archived.png"
 
 
 async def test_worker_chat_after_archive(gridbot, capsys):
-    executable = chromium_path()
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     resident, li = gridbot.user(RESIDENT), gridbot.user(WORKER)
     number = await report(resident)
@@ -22,17 +21,11 @@ async def test_worker_chat_after_archive(gridbot, capsys):
     await resident.press(await resident.wait_for("请您评价"), "满意")
     await li.wait_for("居民评价：满意")
     await li.wait_for(lambda m: m.edited and "已归档" in m.text)
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1500, "height": 950})
-            await page.goto(gridbot.api.page_url)
-            worker = page.locator(f'.pane[data-user-id="{WORKER}"]')
-            await expect(worker.locator(".row.in .bubble").first).to_contain_text("已归档")
-            assert await worker.locator(".ikb button").count() == 0
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            await page.screenshot(path=str(SCREENSHOT))
-        finally:
-            await browser.close()
+    async with open_page(gridbot.api.page_url, 1500, 950) as (page, _errors):
+        worker = page.locator(f'.pane[data-user-id="{WORKER}"]')
+        await expect(worker.locator(".row.in .bubble").first).to_contain_text("已归档")
+        assert await worker.locator(".ikb button").count() == 0
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOT))
     with capsys.disabled():
         print(f"\nworker after 归档: {SCREENSHOT}")
