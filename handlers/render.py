@@ -146,6 +146,7 @@ ERRORS = {
     "photo_caption": "请在照片的说明（caption）里写上办理结果或隐患情况，再发送一次。",
     "staff_text": "请使用按钮或命令操作工单。发送 /help 查看可用命令。",
     "taken": "这张工单已由 {by} 签收。",
+    "taken_by_you": "您已签收这张工单，可以开始办理。",
     "moved": "这张工单已转派至 {unit}。",
     "now_resolved": "这张工单已办结。",
     "now_closed": "这张工单已归档。",

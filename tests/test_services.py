@@ -8,6 +8,7 @@ import pytest
 
 from bot.services import handling, intake, resident, supervision
 from bot.services.errors import NotFound, Forbidden, InvalidInput, RateLimited, Stale
+from storage import org
 from conftest import RESIDENT, STREET, SUPERVISOR, WORKER, WORKER2
 
 ENGINES = ("sqlite", "postgres")      # conftest: these tests run on both engines
@@ -202,9 +203,14 @@ async def test_stale_presses_say_what_happened(deps, actor):
     view = await submit(deps, await actor(RESIDENT))
     li = await actor(WORKER)
     await handling.accept(deps, li, view["id"])
+    async with deps.db.transaction() as tx:         # 王建国, the grid's other worker, on his phone
+        await org.bind_staff(tx, (await org.staff_by_phone(tx, "13800000007"))["id"], 20007)
     with pytest.raises(Stale) as taken:
-        await handling.accept(deps, li, view["id"])
+        await handling.accept(deps, await actor(20007), view["id"])
     assert taken.value.reason == "taken" and taken.value.details["by"] == "李*"
+    with pytest.raises(Stale) as again:             # his own second tap
+        await handling.accept(deps, li, view["id"])
+    assert again.value.reason == "taken_by_you"
     await handling.resolve(deps, li, view["id"], "已疏通")
     with pytest.raises(Stale) as resolved:
         await handling.note(deps, li, view["id"], "再补充一句")

@@ -58,6 +58,8 @@ async def explain(tx: Tx, deps: Deps, actor: Actor, code: str, ticket: dict, fac
             return Forbidden("forbidden")
     if actor.role in ("worker", "handler"):
         if code == "acc" and state == "accepted":
+            if ticket["handler_id"] == actor.id:          # a second tap on one's own 签收
+                return Stale("taken_by_you")
             handler = await org.staff(tx, ticket["handler_id"]) if ticket["handler_id"] else None
             return Stale("taken", by=mask_name(handler["name"]) if handler else "")
         if not mine & {"unit", "handler"}:
